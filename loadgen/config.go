@@ -1,0 +1,141 @@
+package loadgen
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"time"
+
+	"github.com/ssebench/ssebench/loadgen/sse"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultSubscribers    = 1000
+	DefaultDuration       = 10 * time.Second
+	DefaultProtocol       = "h1"
+	DefaultConnections    = 1
+	DefaultMaxDials       = 256
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultInterval       = time.Second
+	DefaultMaxEventBytes  = sse.DefaultMaxEventBytes
+)
+
+// Protocols the load generator speaks.
+const (
+	ProtocolH1  = "h1"  // HTTP/1.1, one TCP connection per subscriber
+	ProtocolH2C = "h2c" // cleartext HTTP/2 with prior knowledge, streams over Connections TCP connections
+)
+
+// Config describes one run. One field maps to one flag of `ssebench run` and
+// to one JSON key of the result's "config" echo.
+type Config struct {
+	// URL of the event stream. Required.
+	URL string `json:"url"`
+	// Subscribers to hold open. 0 means DefaultSubscribers.
+	Subscribers int `json:"subscribers"`
+	// Duration of the steady state, after every subscriber has connected or
+	// failed. 0 means DefaultDuration.
+	Duration time.Duration `json:"duration"`
+	// Protocol is ProtocolH1 or ProtocolH2C. "" means DefaultProtocol.
+	Protocol string `json:"protocol"`
+	// Connections is the number of TCP connections HTTP/2 streams are spread
+	// over. 0 means DefaultConnections. Ignored for HTTP/1.1.
+	Connections int `json:"connections"`
+	// MaxDials caps connection attempts in flight. 0 means DefaultMaxDials.
+	MaxDials int `json:"max_dials"`
+	// ConnectTimeout bounds the time from starting a request to its response
+	// headers; a server that stalls longer fails that subscriber with class
+	// "timeout". 0 means DefaultConnectTimeout.
+	ConnectTimeout time.Duration `json:"connect_timeout"`
+	// MaxEventBytes bounds the size of one event; a larger event fails that
+	// stream with class "too_large". 0 means DefaultMaxEventBytes.
+	MaxEventBytes int `json:"max_event_bytes"`
+	// Interval is the time-series resolution. 0 means DefaultInterval.
+	Interval time.Duration `json:"interval"`
+
+	// PublishTime extracts an event's publish time (Unix nanoseconds) from
+	// its data. nil means fan-out latency is not measured.
+	PublishTime func(data []byte) (unixNano int64, ok bool) `json:"-"`
+	// LatencySource names PublishTime for the report (e.g. "reference").
+	LatencySource string `json:"latency_source,omitempty"`
+	// Dump, when set, receives every event of the first subscriber as one
+	// JSON line {"type","data","id"}. Written from one goroutine.
+	Dump io.Writer `json:"-"`
+	// Progress, when set, is called after every interval from the
+	// aggregator's goroutine. It must not block.
+	Progress func(Progress) `json:"-"`
+	// Tool names the program and version for the report.
+	Tool string `json:"-"`
+	// Embedded marks the target as the in-process reference server.
+	Embedded bool `json:"-"`
+}
+
+// withDefaults returns c with zero values replaced by the defaults.
+func (c Config) withDefaults() Config {
+	if c.Subscribers == 0 {
+		c.Subscribers = DefaultSubscribers
+	}
+	if c.Duration == 0 {
+		c.Duration = DefaultDuration
+	}
+	if c.Protocol == "" {
+		c.Protocol = DefaultProtocol
+	}
+	if c.Connections == 0 {
+		c.Connections = DefaultConnections
+	}
+	if c.MaxDials == 0 {
+		c.MaxDials = DefaultMaxDials
+	}
+	if c.ConnectTimeout == 0 {
+		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.MaxEventBytes == 0 {
+		c.MaxEventBytes = DefaultMaxEventBytes
+	}
+	if c.Interval == 0 {
+		c.Interval = DefaultInterval
+	}
+	return c
+}
+
+// Validate reports every problem with c at once, each naming its flag.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.URL == "" {
+		errs = append(errs, errors.New("a URL is required"))
+	} else if u, err := url.Parse(c.URL); err != nil {
+		errs = append(errs, fmt.Errorf("URL %q: %w", c.URL, err))
+	} else if u.Scheme != "http" || u.Host == "" {
+		errs = append(errs, fmt.Errorf("URL %q: want http://host[:port]/path", c.URL))
+	}
+	if c.Subscribers < 0 {
+		errs = append(errs, fmt.Errorf("--subscribers must be > 0, got %d", c.Subscribers))
+	}
+	if c.Duration < 0 {
+		errs = append(errs, fmt.Errorf("--duration must be > 0, got %s", c.Duration))
+	}
+	switch c.Protocol {
+	case "", ProtocolH1, ProtocolH2C:
+	default:
+		errs = append(errs, fmt.Errorf("--protocol must be %s or %s, got %q", ProtocolH1, ProtocolH2C, c.Protocol))
+	}
+	if c.Connections < 0 {
+		errs = append(errs, fmt.Errorf("--connections must be > 0, got %d", c.Connections))
+	}
+	if c.MaxDials < 0 {
+		errs = append(errs, fmt.Errorf("--max-dials must be > 0, got %d", c.MaxDials))
+	}
+	if c.ConnectTimeout < 0 {
+		errs = append(errs, fmt.Errorf("--connect-timeout must be > 0, got %s", c.ConnectTimeout))
+	}
+	if c.MaxEventBytes < 0 {
+		errs = append(errs, fmt.Errorf("--max-event-bytes must be > 0, got %d", c.MaxEventBytes))
+	}
+	if c.Interval < 0 {
+		errs = append(errs, fmt.Errorf("--interval must be > 0, got %s", c.Interval))
+	}
+	return errors.Join(errs...)
+}

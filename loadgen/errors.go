@@ -1,0 +1,71 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"syscall"
+
+	"github.com/ssebench/ssebench/loadgen/sse"
+)
+
+// Failure classes: the bounded set of keys of the result's "errors" map.
+const (
+	ClassDial        = "dial"         // TCP connect failed (refused, unreachable, no route)
+	ClassTimeout     = "timeout"      // no response headers within ConnectTimeout
+	ClassStatus      = "status"       // a response status other than 200
+	ClassContentType = "content_type" // a 200 response that is not text/event-stream
+	ClassProtocol    = "protocol"     // the HTTP exchange itself failed (malformed response, h2 error before headers)
+	ClassRead        = "read"         // the stream failed while reading (reset, h2 stream error)
+	ClassEOF         = "eof"          // the server ended the stream before the run ended
+	ClassTooLarge    = "too_large"    // an event exceeded MaxEventBytes
+	ClassFDLimit     = "fd_limit"     // the client ran out of file descriptors (a client limit, not the server's)
+)
+
+// ErrNothingMeasured is returned by Run (with a report) when no subscriber
+// ever got a stream, so nothing about the server was measured.
+var ErrNothingMeasured = errors.New("loadgen: no subscriber connected; nothing was measured")
+
+// ConnError is one subscriber's failure, classified for the report.
+type ConnError struct {
+	// Class is one of the Class constants.
+	Class string
+	// Err is the underlying error.
+	Err error
+}
+
+func (e *ConnError) Error() string { return "loadgen: " + e.Class + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *ConnError) Unwrap() error { return e.Err }
+
+// classifyDial turns a dial or request error into a ConnError, telling
+// client-side descriptor exhaustion apart from server refusals.
+func classifyDial(err error) *ConnError {
+	switch {
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return &ConnError{Class: ClassFDLimit, Err: err}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return &ConnError{Class: ClassTimeout, Err: err}
+	}
+	var ne *net.OpError
+	if errors.As(err, &ne) && ne.Op == "dial" {
+		return &ConnError{Class: ClassDial, Err: err}
+	}
+	return &ConnError{Class: ClassProtocol, Err: err}
+}
+
+// classifyRead turns an error that ended an established stream into a
+// ConnError; a nil error means a clean end of stream by the server.
+func classifyRead(err error) *ConnError {
+	switch {
+	case err == nil:
+		return &ConnError{Class: ClassEOF, Err: errors.New("server closed the stream")}
+	case errors.Is(err, sse.ErrEventTooLarge):
+		return &ConnError{Class: ClassTooLarge, Err: err}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &ConnError{Class: ClassTimeout, Err: err}
+	}
+	return &ConnError{Class: ClassRead, Err: err}
+}

@@ -1,0 +1,24 @@
+package reports
+
+// Interval is one point of a run's time series, covering the ElapsedS
+// seconds since the run started back to the previous interval.
+type Interval struct {
+	// ElapsedS is the end of the interval, seconds since the run started.
+	ElapsedS float64 `json:"elapsed_s"`
+	// Connected is how many subscribers had a stream at the end.
+	Connected int `json:"connected"`
+	// Events received in the interval.
+	Events uint64 `json:"events"`
+	// Bytes received in the interval.
+	Bytes uint64 `json:"bytes"`
+	// EventsPerS is Events over the interval's length.
+	EventsPerS float64 `json:"events_per_s"`
+	// BytesPerS is Bytes over the interval's length.
+	BytesPerS float64 `json:"bytes_per_s"`
+	// FanoutP50US is the median fan-out latency in the interval, µs.
+	FanoutP50US int64 `json:"fanout_p50_us"`
+	// FanoutP99US is the 99th percentile fan-out latency in the interval, µs.
+	FanoutP99US int64 `json:"fanout_p99_us"`
+	// Errors is the number of failures in the interval.
+	Errors int64 `json:"errors"`
+}
