@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ssebench/ssebench/loadgen"
+	refserver "github.com/ssebench/ssebench/reference-server"
+	"github.com/ssebench/ssebench/reports"
+)
+
+const runAbout = `Opens --subscribers Server-Sent Events streams to URL over --protocol, holds them for
+--duration of steady state (after every subscriber has connected or failed), and reports
+fan-out latency (publish to receive), connect time, time to first event, events, bytes,
+gaps, duplicates and failures by class.
+
+With no URL, the reference server starts in this process on a free loopback port
+(--rate events/s of --payload bytes) and the run targets it.
+
+The summary goes to stdout (--format), progress to stderr, the canonical JSON result
+to --out. Exit status: 0 ok, 1 nothing could be measured, 2 bad usage.`
+
+// runFlags are the flags of `ssebench run` that are not loadgen.Config fields.
+type runFlags struct {
+	out, dump, format string
+	quiet             bool
+	rate              float64
+	payload           int
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", "ssebench run [flags] [URL]", runAbout, stderr)
+	cfg := loadgen.Config{
+		Subscribers:    loadgen.DefaultSubscribers,
+		Duration:       loadgen.DefaultDuration,
+		Protocol:       loadgen.DefaultProtocol,
+		Connections:    loadgen.DefaultConnections,
+		MaxDials:       loadgen.DefaultMaxDials,
+		ConnectTimeout: loadgen.DefaultConnectTimeout,
+		MaxEventBytes:  loadgen.DefaultMaxEventBytes,
+		Interval:       loadgen.DefaultInterval,
+	}
+	var rf runFlags
+	fs.IntVar(&cfg.Subscribers, "subscribers", cfg.Subscribers, "number of SSE `subscribers` to hold open")
+	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "steady-state `duration` to hold the subscribers, after all have connected")
+	fs.StringVar(&cfg.Protocol, "protocol", cfg.Protocol, "`protocol`: h1 (HTTP/1.1, one TCP connection per subscriber) or h2c (cleartext HTTP/2, streams over --connections)")
+	fs.IntVar(&cfg.Connections, "connections", cfg.Connections, "TCP `connections` to spread HTTP/2 streams over (h2c only)")
+	fs.IntVar(&cfg.MaxDials, "max-dials", cfg.MaxDials, "connection attempts in `flight` at once")
+	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", cfg.ConnectTimeout, "`time` allowed from request start to response headers; slower subscribers fail as \"timeout\"")
+	fs.IntVar(&cfg.MaxEventBytes, "max-event-bytes", cfg.MaxEventBytes, "largest event accepted, in `bytes`; a larger one fails its stream as \"too_large\"")
+	fs.DurationVar(&cfg.Interval, "interval", cfg.Interval, "time-series `interval` of the result and the progress display")
+	fs.StringVar(&rf.out, "out", "", "write the JSON result to `file`")
+	fs.StringVar(&rf.dump, "dump", "", "write every event the first subscriber receives to `file` as JSON Lines")
+	fs.StringVar(&rf.format, "format", "text", "summary `format` on stdout: text or json")
+	fs.BoolVar(&rf.quiet, "quiet", false, "no progress display on stderr")
+	fs.Float64Var(&rf.rate, "rate", refserver.DefaultRate, "embedded reference server only: `events` per second")
+	fs.IntVar(&rf.payload, "payload", refserver.DefaultPayloadBytes, "embedded reference server only: data field size in `bytes`")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usageErrorf("run takes at most one URL, got %d arguments: %q", len(pos), pos)
+	}
+	encode, err := reports.Lookup(rf.format)
+	if err != nil {
+		return usageErrorf("--format: %v", err)
+	}
+	cfg.Tool = "ssebench/" + version
+	cfg.PublishTime = refserver.ParsePublishTime
+	cfg.LatencySource = "reference"
+	if len(pos) == 1 {
+		cfg.URL = pos[0]
+		if set := setFlags(fs); set["rate"] || set["payload"] {
+			return usageErrorf("--rate and --payload configure the embedded reference server; they cannot be used with a URL")
+		}
+	} else {
+		cfg.URL = "http://embedded/events" // placeholder so Validate checks the rest first
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageErrorf("%v", err)
+	}
+
+	if len(pos) == 0 {
+		url, stop, err := startEmbedded(ctx, rf.rate, rf.payload)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.URL, cfg.Embedded = url, true
+	}
+
+	if rf.dump != "" {
+		f, err := os.Create(rf.dump)
+		if err != nil {
+			return fmt.Errorf("--dump: %w", err)
+		}
+		defer f.Close()
+		cfg.Dump = f
+	}
+	if rf.out != "" {
+		// Fail before the run, not after it, when the result cannot be saved.
+		f, err := os.OpenFile(rf.out, os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		f.Close()
+	}
+
+	prog := newProgress(stderr, rf.quiet, &cfg)
+	cfg.Progress = prog.update
+	rep, runErr := loadgen.Run(ctx, cfg)
+	prog.done()
+	if rep == nil {
+		return runErr
+	}
+	if rf.out != "" {
+		if err := reports.WriteFile(rf.out, rep); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+	}
+	if err := encode(stdout, rep); err != nil {
+		return err
+	}
+	if errors.Is(runErr, loadgen.ErrNothingMeasured) {
+		return &codeError{code: exitError, err: runErr}
+	}
+	return runErr
+}
+
+// startEmbedded starts the reference server on a free loopback port and
+// returns its event stream URL and a function that stops it.
+func startEmbedded(ctx context.Context, rate float64, payload int) (string, func(), error) {
+	cfg := refserver.Config{Addr: "127.0.0.1:0", Rate: rate, PayloadBytes: payload}
+	if err := cfg.Validate(); err != nil {
+		return "", nil, usageErrorf("%v", err)
+	}
+	srv, err := refserver.New(cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	addr, err := srv.Start(sctx)
+	if err != nil {
+		cancel()
+		return "", nil, fmt.Errorf("embedded reference server: %w", err)
+	}
+	return "http://" + addr + "/events", func() {
+		cancel()
+		_ = srv.Close()
+	}, nil
+}
+
+// setFlags returns the names of the flags given on the command line.
+func setFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}

@@ -1,0 +1,78 @@
+//go:build linux || darwin || openbsd
+
+package refserver
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// BenchmarkFanout publishes one 64-byte event per op to N hijack-style
+// subscribers over real loopback TCP, drained by N reader goroutines in the
+// same process (so they compete for the same cores, as a local load
+// generator does). It reports deliveries per second.
+func BenchmarkFanout(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run("subscribers="+strconv.Itoa(n), func(b *testing.B) {
+			benchmarkFanout(b, n, 64)
+		})
+	}
+}
+
+func benchmarkFanout(b *testing.B, n, payload int) {
+	var c counters
+	h := newHub(Config{}.withDefaults(), &c)
+	h.start()
+	defer h.stop()
+	topics, _ := h.lookup(nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	for range n {
+		cc, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer cc.Close()
+		go io.Copy(io.Discard, cc)
+		sc, err := ln.Accept()
+		if err != nil {
+			b.Fatal(err)
+		}
+		sub, err := newConnSub(&c, sc, sc.(*net.TCPConn), DefaultMaxBacklogBytes)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := h.subscribe(sub, topics); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for c.subscribers.Load() != int64(n) {
+		time.Sleep(time.Millisecond)
+	}
+	pad := bytes.Repeat([]byte{'x'}, payload)
+	t := topics[0]
+	b.ReportAllocs()
+	b.ResetTimer()
+	var seq uint64
+	for b.Loop() {
+		seq++
+		f := []frame{{seq: seq, b: appendGenerated(make([]byte, 0, frameCap(payload)), seq, time.Now().UnixNano(), payload, pad)}}
+		h.fanout(t, f)
+	}
+	want := seq * uint64(n)
+	for c.framesWritten.Load() < want && c.subscribers.Load() == int64(n) {
+		time.Sleep(100 * time.Microsecond)
+	}
+	b.StopTimer()
+	if got := c.subscribers.Load(); got != int64(n) {
+		b.Fatalf("%d subscribers left of %d; stats %+v", got, n, c.snapshot())
+	}
+	b.ReportMetric(float64(want)/b.Elapsed().Seconds(), "deliveries/s")
+}
