@@ -55,11 +55,13 @@ type Config struct {
 	// Interval is the time-series resolution. 0 means DefaultInterval.
 	Interval time.Duration `json:"interval"`
 
-	// PublishTime extracts an event's publish time (Unix nanoseconds) from
-	// its data. nil means fan-out latency is not measured.
-	PublishTime func(data []byte) (unixNano int64, ok bool) `json:"-"`
-	// LatencySource names PublishTime for the report (e.g. "reference").
-	LatencySource string `json:"latency_source,omitempty"`
+	// TargetOptions shape the requests and connections (target.go).
+	TargetOptions
+	// ShapeOptions shape the load over time (shape.go).
+	ShapeOptions
+	// LatencyOptions choose how fan-out latency is measured (latency.go).
+	LatencyOptions
+
 	// Dump, when set, receives every event of the first subscriber as one
 	// JSON line {"type","data","id"}. Written from one goroutine.
 	Dump io.Writer `json:"-"`
@@ -137,5 +139,8 @@ func (c *Config) Validate() error {
 	if c.Interval < 0 {
 		errs = append(errs, fmt.Errorf("--interval must be > 0, got %s", c.Interval))
 	}
+	errs = append(errs, c.TargetOptions.validate()...)
+	errs = append(errs, c.ShapeOptions.validate()...)
+	errs = append(errs, c.LatencyOptions.validate()...)
 	return errors.Join(errs...)
 }

@@ -28,7 +28,9 @@ func newTestServer(h http.Handler) *httptest.Server {
 
 // nsStamp is the test latency source: the event data starts with a decimal
 // publish time in Unix nanoseconds, optionally followed by a space.
-func nsStamp(data []byte) (int64, bool) {
+var nsStamp = WallClockStamp{Source: "test", Parse: parseNS}
+
+func parseNS(data []byte) (int64, bool) {
 	end := 0
 	for end < len(data) && data[end] >= '0' && data[end] <= '9' {
 		end++

@@ -160,6 +160,7 @@ func buildReport(cfg *Config, agg *aggregator, start, rampEnd, end time.Time, in
 		DurationS:   window,
 		Interrupted: interrupted,
 		Config:      conf,
+		Transport:   reports.Transport{},
 		Subscribers: reports.Subscribers{
 			Requested: cfg.Subscribers,
 			Connected: agg.everConn,
@@ -191,6 +192,9 @@ func buildReport(cfg *Config, agg *aggregator, start, rampEnd, end time.Time, in
 	if rep.LatencyUS.FirstEvent, err = reports.Summarize(agg.firstEvent); err != nil {
 		return nil, err
 	}
+	if cfg.Latency != nil {
+		rep.LatencySource = cfg.Latency.Name()
+	}
 	rep.Warnings = warnings(cfg, agg, rep)
 	return rep, nil
 }
@@ -202,7 +206,7 @@ func warnings(cfg *Config, agg *aggregator, rep *reports.Report) []string {
 	if rep.Interrupted {
 		w = append(w, fmt.Sprintf("the run was interrupted after %.1fs of steady state; figures cover only that", rep.DurationS))
 	}
-	if cfg.PublishTime == nil {
+	if cfg.Latency == nil {
 		w = append(w, "fan-out latency was not measured: no latency source for this target")
 	} else if steady.c.events > 0 && steady.fanout.TotalCount() == 0 {
 		w = append(w, "fan-out latency was not measured: no event carried a publish time the latency source could read")

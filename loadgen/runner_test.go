@@ -52,7 +52,7 @@ func TestRun_exactCountsAndGaps(t *testing.T) {
 				w.(http.Flusher).Flush()
 				<-r.Context().Done()
 			}))
-			rep, err := run(t, t.Context(), Config{URL: url, Protocol: proto, Subscribers: subs, Duration: time.Second, PublishTime: nsStamp})
+			rep, err := run(t, t.Context(), Config{URL: url, Protocol: proto, Subscribers: subs, Duration: time.Second, LatencyOptions: LatencyOptions{Latency: nsStamp}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +114,7 @@ func TestRun_fanoutLatencyGroundTruth(t *testing.T) {
 					w.(http.Flusher).Flush()
 				}
 			}))
-			rep, err := run(t, t.Context(), Config{URL: url, Protocol: proto, Subscribers: 20, Duration: time.Second, PublishTime: nsStamp})
+			rep, err := run(t, t.Context(), Config{URL: url, Protocol: proto, Subscribers: 20, Duration: time.Second, LatencyOptions: LatencyOptions{Latency: nsStamp}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,7 +260,7 @@ func TestRun_interruptStillReports(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 700*time.Millisecond)
 			defer cancel()
 			start := time.Now()
-			rep, err := run(t, ctx, Config{URL: url, Protocol: proto, Subscribers: 5, Duration: time.Minute, PublishTime: nsStamp})
+			rep, err := run(t, ctx, Config{URL: url, Protocol: proto, Subscribers: 5, Duration: time.Minute, LatencyOptions: LatencyOptions{Latency: nsStamp}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -88,16 +88,16 @@ func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) 
 		comments  uint64
 		first     = true
 	)
-	pubTime := s.cfg.PublishTime
+	src := s.cfg.Latency
 	for rd.Next(&ev) {
 		if first {
 			first = false
 			s.agg.firstEventAfter(ev.At.Sub(start).Microseconds())
 		}
 		latUS, oor := int64(-1), false
-		if pubTime != nil {
-			if ns, ok := pubTime(ev.Data); ok {
-				latUS = (ev.At.UnixNano() - ns) / 1000
+		if src != nil {
+			if d, ok := src.Latency(ev.Data, ev.At); ok {
+				latUS = d.Microseconds()
 				oor = !latencyInRange(latUS)
 			}
 		}

@@ -21,4 +21,6 @@ type Interval struct {
 	FanoutP99US int64 `json:"fanout_p99_us"`
 	// Errors is the number of failures in the interval.
 	Errors int64 `json:"errors"`
+	// Reconnects is the number of reconnections in the interval.
+	Reconnects int64 `json:"reconnects"`
 }

@@ -36,6 +36,12 @@ type Report struct {
 	// Config echoes the configuration that ran.
 	Config json.RawMessage `json:"config,omitempty"`
 
+	// LatencySource names how fan-out latency was measured ("reference",
+	// "json:…", "publisher"); empty when it was not measured.
+	LatencySource string `json:"latency_source"`
+	// Transport describes the connections as negotiated.
+	Transport Transport `json:"transport"`
+
 	// Subscribers counts subscriptions.
 	Subscribers Subscribers `json:"subscribers"`
 	// Events counts what arrived.
@@ -48,6 +54,19 @@ type Report struct {
 	// ErrorSamples keeps the first message seen for each error class, so a
 	// user can see what "status" meant (e.g. "404 Not Found").
 	ErrorSamples map[string]string `json:"error_samples,omitempty"`
+	// DeliveryRatio is events received ÷ (events published × subscribers),
+	// when the number published is known (publisher mode); nil otherwise.
+	DeliveryRatio *float64 `json:"delivery_ratio,omitempty"`
+	// PerSubscriberEvents is the distribution of events received per
+	// subscriber in the steady state: unfair fan-out shows as a wide spread.
+	PerSubscriberEvents Latency `json:"per_subscriber_events"`
+	// Publish describes what ssebench published itself (publisher mode).
+	Publish *Publish `json:"publish,omitempty"`
+	// Ramp holds what was measured while subscribers were connecting; the
+	// headline figures exclude it.
+	Ramp *Phase `json:"ramp,omitempty"`
+	// SelfCheck tells whether the load generator itself was the bottleneck.
+	SelfCheck SelfCheck `json:"self_check"`
 	// Warnings are plain sentences about anything that makes the numbers
 	// less trustworthy or incomplete.
 	Warnings []string `json:"warnings"`
@@ -65,6 +84,8 @@ type Subscribers struct {
 	Failed int `json:"failed"`
 	// Dropped is how many had a stream and lost it before the run ended.
 	Dropped int `json:"dropped"`
+	// Reconnects counts successful reconnections after a stream ended.
+	Reconnects int64 `json:"reconnects"`
 }
 
 // Events counts what the subscribers received.
@@ -80,6 +101,9 @@ type Events struct {
 	Duplicates uint64 `json:"duplicates"`
 	// Comments is the number of comment lines (heartbeats).
 	Comments uint64 `json:"comments"`
+	// LostOnReconnect is the number of events missing by sequence id across
+	// reconnects (a subset of Gaps).
+	LostOnReconnect uint64 `json:"lost_on_reconnect"`
 	// RatePerS is Received divided by the measurement window, per second.
 	RatePerS float64 `json:"rate_per_s"`
 	// BytesPerS is Bytes divided by the measurement window, per second.
@@ -95,6 +119,66 @@ type Latencies struct {
 	Connect Latency `json:"connect"`
 	// FirstEvent is time from the start of the request to the first event.
 	FirstEvent Latency `json:"first_event"`
+	// Headers is time from the start of the request to its response
+	// headers, per attempt that got headers (whatever the status).
+	Headers Latency `json:"headers"`
+	// InterEvent is the time between consecutive events on one stream.
+	InterEvent Latency `json:"inter_event"`
+	// Reconnect is the time from a stream ending to its replacement
+	// delivering response headers, including the retry delay.
+	Reconnect Latency `json:"reconnect"`
+}
+
+// Transport describes the connections as they were negotiated.
+type Transport struct {
+	// Negotiated is the HTTP protocol the server answered with
+	// ("HTTP/1.1", "HTTP/2.0"); "mixed: …" when subscribers differed.
+	Negotiated string `json:"negotiated"`
+	// TLS is the TLS version, empty for cleartext.
+	TLS string `json:"tls,omitempty"`
+	// Connections is the number of TCP connections opened.
+	Connections int `json:"connections"`
+	// H2MaxConcurrentStreams is the SETTINGS_MAX_CONCURRENT_STREAMS the
+	// server advertised over HTTP/2 (the lowest seen); 0 for HTTP/1.1.
+	H2MaxConcurrentStreams uint32 `json:"h2_max_concurrent_streams,omitempty"`
+}
+
+// Publish describes the events ssebench published itself.
+type Publish struct {
+	// Sent is the number of publish requests that succeeded.
+	Sent uint64 `json:"sent"`
+	// Failed is the number that failed (error or non-2xx status).
+	Failed uint64 `json:"failed"`
+	// RatePerS is Sent over the steady state, per second.
+	RatePerS float64 `json:"rate_per_s"`
+	// LatencyUS is the publish request latency, measured from each
+	// request's intended send time so that a stalled server cannot hide
+	// (coordinated omission).
+	LatencyUS Latency `json:"latency_us"`
+}
+
+// Phase is what was measured during one phase of a run.
+type Phase struct {
+	// DurationS is the phase's length in seconds.
+	DurationS float64 `json:"duration_s"`
+	// Events received in the phase.
+	Events uint64 `json:"events"`
+	// FanoutUS is the fan-out latency in the phase, µs.
+	FanoutUS Latency `json:"fanout_us"`
+}
+
+// SelfCheck records how busy the load generator itself was.
+type SelfCheck struct {
+	// CPUPercent is the process's CPU use over the steady state, in percent
+	// of one core.
+	CPUPercent float64 `json:"cpu_percent"`
+	// Cores is the number of cores the process may use (GOMAXPROCS).
+	Cores int `json:"cores"`
+	// ReaderLagUS is how far behind the readers were, µs (p99 of the delay
+	// between a scheduled wake-up and when it ran).
+	ReaderLagUS int64 `json:"reader_lag_us"`
+	// Saturated is true when the load generator was the bottleneck.
+	Saturated bool `json:"saturated"`
 }
 
 // Encoder writes a Report in one format.

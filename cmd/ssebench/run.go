@@ -53,6 +53,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", cfg.ConnectTimeout, "`time` allowed from request start to response headers; slower subscribers fail as \"timeout\"")
 	fs.IntVar(&cfg.MaxEventBytes, "max-event-bytes", cfg.MaxEventBytes, "largest event accepted, in `bytes`; a larger one fails its stream as \"too_large\"")
 	fs.DurationVar(&cfg.Interval, "interval", cfg.Interval, "time-series `interval` of the result and the progress display")
+	addTargetFlags(fs, &cfg.TargetOptions)
+	addShapeFlags(fs, &cfg.ShapeOptions)
+	lat := addLatencyFlags(fs)
 	fs.StringVar(&rf.out, "out", "", "write the JSON result to `file`")
 	fs.StringVar(&rf.dump, "dump", "", "write every event the first subscriber receives to `file` as JSON Lines")
 	fs.StringVar(&rf.format, "format", "text", "summary `format` on stdout: text or json")
@@ -71,8 +74,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usageErrorf("--format: %v", err)
 	}
 	cfg.Tool = "ssebench/" + version
-	cfg.PublishTime = refserver.ParsePublishTime
-	cfg.LatencySource = "reference"
+	if err := lat.apply(&cfg); err != nil {
+		return err
+	}
 	if len(pos) == 1 {
 		cfg.URL = pos[0]
 		if set := setFlags(fs); set["rate"] || set["payload"] {
