@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
@@ -10,44 +11,64 @@ import (
 
 // Phases of a run; measurements are kept apart per phase.
 const (
-	phaseRamp   = 0 // subscribers are connecting
-	phaseSteady = 1 // every subscriber has connected or failed
+	phaseRamp   = 0 // outside the steady state: ramps, stage changes, the end
+	phaseSteady = 1 // a plateau of the schedule with every subscriber answered
 	phaseCount  = 2
 )
 
-// phaseTotals are the measurements of one phase.
+// phaseTotals are the measurements of one phase. (Inter-event gaps stay in
+// the shards until the end; see shard.steady.)
 type phaseTotals struct {
 	c      counters
 	fanout *hdrhistogram.Histogram
 }
 
-// aggregator collects what the Recorders hold, interval by interval. collect
-// may be called from the ticker goroutine and from the runner (at a phase
-// change and at the end); mu serialises it.
+// aggregator collects what the Recorders hold, interval by interval. tick
+// is called from the ticker goroutine and from the driver (at a phase
+// change) and once at the end; tickMu serialises ticks, so the time series
+// and the onTick calls see the same intervals in the same order, and mu
+// guards the state that readers such as steadyElapsed share.
 type aggregator struct {
+	tickMu sync.Mutex
+	// onTick, when set, receives every interval appended to the series,
+	// under tickMu; it must not block.
+	onTick func(iv reports.Interval, now time.Time)
+
 	mu       sync.Mutex
 	recs     []*Recorder
 	shards   []*shard
 	phase    int
-	steady   time.Time // when the steady state began; zero before
+	steady   time.Time     // when the current steady window began; zero outside one
+	steadyD  time.Duration // length of the closed steady windows
 	totals   [phaseCount]phaseTotals
 	interval *hdrhistogram.Histogram // scratch: this interval's fan-out latencies
 	start    time.Time
 	last     time.Time
 	series   []reports.Interval
+	// perSub counts each slot's events in the steady state; present marks
+	// the slots that held a stream at some moment of it.
+	perSub  []uint64
+	present []bool
 
 	// Per-connection measurements: rare, so one lock is fine.
 	connMu       sync.Mutex
 	connect      *hdrhistogram.Histogram
 	firstEvent   *hdrhistogram.Histogram
+	headers      *hdrhistogram.Histogram
+	reconnect    *hdrhistogram.Histogram
 	errs         map[string]int64
 	samples      map[string]string
 	intervalErrs int64
+	reconnects   int64 // successful reconnections over the run
+	intervalRec  int64 // successful reconnections since the last collect
 
 	connected int // subscribers holding a stream now, guarded by connMu
-	everConn  int // subscribers that got a stream at least once
-	failed    int // subscribers that never got a stream
-	dropped   int // subscribers that lost an established stream
+	dropped   int // sessions that ended having lost their stream, guarded by connMu
+	// everConn and failed are filled by the runner at the end, from its
+	// slots: a slot that got a stream at least once, and one that was
+	// answered but never got one.
+	everConn int
+	failed   int
 }
 
 func newAggregator(n, nshards int, start time.Time) *aggregator {
@@ -57,13 +78,17 @@ func newAggregator(n, nshards int, start time.Time) *aggregator {
 		interval:   reports.NewLatencyHistogram(),
 		start:      start,
 		last:       start,
+		perSub:     make([]uint64, n),
+		present:    make([]bool, n),
 		connect:    reports.NewLatencyHistogram(),
 		firstEvent: reports.NewLatencyHistogram(),
+		headers:    reports.NewLatencyHistogram(),
+		reconnect:  reports.NewLatencyHistogram(),
 		errs:       map[string]int64{},
 		samples:    map[string]string{},
 	}
 	for i := range a.shards {
-		a.shards[i] = &shard{h: reports.NewLatencyHistogram()}
+		a.shards[i] = &shard{h: reports.NewLatencyHistogram(), inter: reports.NewLatencyHistogram()}
 	}
 	for i := range a.recs {
 		a.recs[i] = newRecorder(a.shards[i%nshards])
@@ -79,9 +104,15 @@ func newAggregator(n, nshards int, start time.Time) *aggregator {
 func (a *aggregator) collect(now time.Time) reports.Interval {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	t := &a.totals[a.phase]
 	var c counters
-	for _, r := range a.recs {
-		c.add(r.drain())
+	for i, r := range a.recs {
+		rc, up := r.drain()
+		c.add(rc)
+		if a.phase == phaseSteady {
+			a.perSub[i] += rc.events
+			a.present[i] = a.present[i] || up
+		}
 	}
 	a.interval.Reset()
 	for _, s := range a.shards {
@@ -90,14 +121,13 @@ func (a *aggregator) collect(now time.Time) reports.Interval {
 		s.h.Reset()
 		s.mu.Unlock()
 	}
-	t := &a.totals[a.phase]
 	t.c.add(c)
 	t.fanout.Merge(a.interval)
 
 	a.connMu.Lock()
 	connected := a.connected
-	errs := a.intervalErrs
-	a.intervalErrs = 0
+	errs, recs := a.intervalErrs, a.intervalRec
+	a.intervalErrs, a.intervalRec = 0, 0
 	a.connMu.Unlock()
 
 	secs := now.Sub(a.last).Seconds()
@@ -109,7 +139,11 @@ func (a *aggregator) collect(now time.Time) reports.Interval {
 		Bytes:       c.bytes,
 		FanoutP50US: a.interval.ValueAtQuantile(50),
 		FanoutP99US: a.interval.ValueAtQuantile(99),
-		Errors:      errs + int64(c.errors),
+		FanoutHDR:   reports.EncodeHDR(a.interval), // for --hlog and re-rendering saved results
+		// Every failure reaches failure(), so errs is complete; c.errors
+		// would count a stream's read error a second time.
+		Errors:     errs,
+		Reconnects: recs,
 	}
 	if secs > 0 {
 		iv.EventsPerS = float64(c.events) / secs
@@ -118,47 +152,156 @@ func (a *aggregator) collect(now time.Time) reports.Interval {
 	return iv
 }
 
-// tick collects an interval and appends it to the time series.
+// tick collects an interval, appends it to the time series and passes it
+// to onTick.
 func (a *aggregator) tick(now time.Time) reports.Interval {
+	a.tickMu.Lock()
+	defer a.tickMu.Unlock()
+	return a.tickLocked(now)
+}
+
+func (a *aggregator) tickLocked(now time.Time) reports.Interval {
 	iv := a.collect(now)
 	a.mu.Lock()
 	a.series = append(a.series, iv)
 	a.mu.Unlock()
+	if a.onTick != nil {
+		a.onTick(iv, now)
+	}
 	return iv
 }
 
-// setPhase collects everything recorded so far into the current phase, then
-// switches phase, so the boundary between ramp and steady state is exact to
-// within the events in flight during the switch.
+// setPhase collects everything recorded so far into the current phase, as
+// an interval of the series, then switches phase, so the boundary between
+// ramp and steady state is exact to within the events in flight during the
+// switch.
 func (a *aggregator) setPhase(p int, now time.Time) {
-	a.tick(now)
+	a.tickMu.Lock()
+	defer a.tickMu.Unlock()
+	a.tickLocked(now)
+	a.switchPhase(p, now)
+}
+
+// switchPhase makes p the current phase as of now.
+func (a *aggregator) switchPhase(p int, now time.Time) {
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	if p == a.phase {
+		return
+	}
 	a.phase = p
 	if p == phaseSteady {
 		a.steady = now
+	} else {
+		a.steadyD += now.Sub(a.steady)
+		a.steady = time.Time{}
 	}
-	a.mu.Unlock()
+	a.setShardsSteady(p == phaseSteady)
 }
 
-// steadySince returns when the steady state began, if it has.
-func (a *aggregator) steadySince() (time.Time, bool) {
+// setShardsSteady tells the shards whether samples now belong to the steady
+// state. Call it with a.mu held, right after a collect.
+func (a *aggregator) setShardsSteady(on bool) {
+	for _, s := range a.shards {
+		s.mu.Lock()
+		s.steady = on
+		s.mu.Unlock()
+	}
+}
+
+// interEvent merges the shards' steady-state inter-event gaps. Call it after
+// the last collect.
+func (a *aggregator) interEvent() *hdrhistogram.Histogram {
+	h := reports.NewLatencyHistogram()
+	for _, s := range a.shards {
+		s.mu.Lock()
+		h.Merge(s.inter)
+		s.mu.Unlock()
+	}
+	return h
+}
+
+// finish ticks the run's last interval at now, once the streams are
+// closed: what they read after the run's end (events in flight, trailing
+// bytes and comments) counts in the phase the run ended in. A steady window
+// still open then closes as of end, when the schedule ended.
+func (a *aggregator) finish(end, now time.Time) {
+	a.tickMu.Lock()
+	defer a.tickMu.Unlock()
+	a.tickLocked(now)
+	a.switchPhase(phaseRamp, end)
+}
+
+// steadyElapsed returns how long the steady state has lasted up to now, over
+// all its windows, and whether a steady window is open.
+func (a *aggregator) steadyElapsed(now time.Time) (time.Duration, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.steady, !a.steady.IsZero()
+	if a.steady.IsZero() {
+		return a.steadyD, false
+	}
+	return a.steadyD + now.Sub(a.steady), true
 }
 
-// connectedOK records a subscriber that got a stream.
-func (a *aggregator) connectedOK(connectUS int64) {
+// perSubscriber returns the distribution of steady-state events over the
+// slots that held a stream at some moment of the steady state, starved ones
+// (0 events) included. Call it after the last collect.
+func (a *aggregator) perSubscriber() *hdrhistogram.Histogram {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	h := reports.NewLatencyHistogram()
+	for i, ok := range a.present {
+		if ok {
+			// Counts above the histogram's top (3.6e9) cannot happen in a
+			// run of human length; RecordValue would report it, not panic.
+			_ = h.RecordValue(int64(a.perSub[i]))
+		}
+	}
+	return h
+}
+
+// streamUp records a stream that started: connectUS from the request to the
+// checked response headers, and reconnectUS from the end of the previous
+// stream (-1 for a subscriber's first stream).
+func (a *aggregator) streamUp(connectUS, reconnectUS int64) {
 	a.connMu.Lock()
 	if latencyInRange(connectUS) {
 		_ = a.connect.RecordValue(connectUS)
+		_ = a.headers.RecordValue(connectUS)
+	}
+	if reconnectUS >= 0 {
+		a.reconnects++
+		a.intervalRec++
+		if latencyInRange(reconnectUS) {
+			_ = a.reconnect.RecordValue(reconnectUS)
+		}
 	}
 	a.connected++
-	a.everConn++
 	a.connMu.Unlock()
 }
 
-// firstEventAfter records the time to a subscriber's first event.
+// streamDown records a stream that ended; e is nil when the run (or a
+// ramp-down) closed it, else the classified reason.
+func (a *aggregator) streamDown(e *ConnError) {
+	a.connMu.Lock()
+	a.connected--
+	a.connMu.Unlock()
+	if e != nil {
+		a.failure(e)
+	}
+}
+
+// headersAfter records the time to the response headers of an attempt that
+// got headers but no stream (a 404, a 204, a wrong Content-Type).
+func (a *aggregator) headersAfter(us int64) {
+	a.connMu.Lock()
+	if latencyInRange(us) {
+		_ = a.headers.RecordValue(us)
+	}
+	a.connMu.Unlock()
+}
+
+// firstEventAfter records the time to a stream's first event.
 func (a *aggregator) firstEventAfter(us int64) {
 	a.connMu.Lock()
 	if latencyInRange(us) {
@@ -167,27 +310,80 @@ func (a *aggregator) firstEventAfter(us int64) {
 	a.connMu.Unlock()
 }
 
-// failure records a classified error. established tells whether the
-// subscriber had a stream (it is then dropped) or never got one (failed).
-func (a *aggregator) failure(e *ConnError, established bool) {
+// failure counts a classified error: a failed connection attempt or a
+// stream that failed after it was established.
+func (a *aggregator) failure(e *ConnError) {
 	a.connMu.Lock()
 	a.errs[e.Class]++
 	a.intervalErrs++
 	if _, ok := a.samples[e.Class]; !ok {
 		a.samples[e.Class] = e.Err.Error()
 	}
-	if established {
-		a.connected--
-		a.dropped++
-	} else {
-		a.failed++
-	}
 	a.connMu.Unlock()
 }
 
-// ended records a subscriber whose stream was closed by the end of the run.
-func (a *aggregator) ended() {
+// droppedSession records a subscriber session that ended without the stream
+// it had lost: no reconnect was allowed, or none succeeded before the end.
+func (a *aggregator) droppedSession() {
 	a.connMu.Lock()
-	a.connected--
+	a.dropped++
 	a.connMu.Unlock()
+}
+
+// totalReconnects returns the successful reconnections so far.
+func (a *aggregator) totalReconnects() int64 {
+	a.connMu.Lock()
+	defer a.connMu.Unlock()
+	return a.reconnects
+}
+
+// fillShape fills the report's figures about the load's shape and
+// reconnections: the ramp (everything outside the steady state over a run of
+// runLen), reconnects and the events they lost, the per-subscriber, headers,
+// inter-event and reconnect distributions, and the warnings they call for.
+// Call it after the last collect.
+func (a *aggregator) fillShape(cfg *Config, rep *reports.Report, runLen time.Duration) error {
+	steady, ramp := &a.totals[phaseSteady], &a.totals[phaseRamp]
+	steadyD, _ := a.steadyElapsed(a.start.Add(runLen))
+	fanout, err := reports.Summarize(ramp.fanout)
+	if err != nil {
+		return err
+	}
+	rep.Ramp = &reports.Phase{
+		DurationS: max(0, (runLen - steadyD).Seconds()),
+		Events:    ramp.c.events,
+		FanoutUS:  fanout,
+	}
+	rep.Events.LostOnReconnect = steady.c.lost
+	a.connMu.Lock()
+	rep.Subscribers.Reconnects = a.reconnects
+	a.connMu.Unlock()
+	for _, f := range []struct {
+		dst *reports.Latency
+		h   *hdrhistogram.Histogram
+	}{
+		{&rep.LatencyUS.Headers, a.headers},
+		{&rep.LatencyUS.Reconnect, a.reconnect},
+		{&rep.LatencyUS.InterEvent, a.interEvent()},
+		{&rep.PerSubscriberEvents, a.perSubscriber()},
+	} {
+		if *f.dst, err = reports.Summarize(f.h); err != nil {
+			return err
+		}
+	}
+
+	if steadyD == 0 && !rep.Interrupted {
+		rep.Warnings = append(rep.Warnings, "the run had no steady state (no hold above 0 subscribers once every subscriber had an answer): the headline figures are empty; see ramp")
+	}
+	if n := rep.Subscribers.Dropped; n > 0 {
+		why := "no reconnection succeeded before the end"
+		if cfg.NoReconnect {
+			why = "--no-reconnect was set"
+		}
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d subscriber sessions lost their stream and did not get it back (%s); see errors", n, why))
+	}
+	if n := a.errs[ClassNoContent]; n > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the server answered 204 No Content %d times, telling those subscribers to stop reconnecting", n))
+	}
+	return nil
 }

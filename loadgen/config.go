@@ -24,7 +24,8 @@ const (
 
 // Protocols the load generator speaks.
 const (
-	ProtocolH1  = "h1"  // HTTP/1.1, one TCP connection per subscriber
+	ProtocolH1  = "h1"  // HTTP/1.1, one TCP connection per subscriber; http:// or https://
+	ProtocolH2  = "h2"  // HTTP/2 over TLS (ALPN "h2"), streams over Connections TCP connections; https:// only
 	ProtocolH2C = "h2c" // cleartext HTTP/2 with prior knowledge, streams over Connections TCP connections
 )
 
@@ -36,12 +37,18 @@ type Config struct {
 	// Subscribers to hold open. 0 means DefaultSubscribers.
 	Subscribers int `json:"subscribers"`
 	// Duration of the steady state, after every subscriber has connected or
-	// failed. 0 means DefaultDuration.
+	// failed. 0 means DefaultDuration, except with Stages, whose holds make
+	// the steady state and whose length sets the run's: Duration must then
+	// be 0.
 	Duration time.Duration `json:"duration"`
-	// Protocol is ProtocolH1 or ProtocolH2C. "" means DefaultProtocol.
+	// Protocol is ProtocolH1, ProtocolH2 or ProtocolH2C. "" means
+	// DefaultProtocol. The protocol the server answered with is reported;
+	// ssebench never falls back to another one.
 	Protocol string `json:"protocol"`
 	// Connections is the number of TCP connections HTTP/2 streams are spread
-	// over. 0 means DefaultConnections. Ignored for HTTP/1.1.
+	// over; when one is full (the server's SETTINGS_MAX_CONCURRENT_STREAMS)
+	// another is opened beside it. 0 means DefaultConnections. Ignored for
+	// HTTP/1.1.
 	Connections int `json:"connections"`
 	// MaxDials caps connection attempts in flight. 0 means DefaultMaxDials.
 	MaxDials int `json:"max_dials"`
@@ -61,12 +68,18 @@ type Config struct {
 	ShapeOptions
 	// LatencyOptions choose how fan-out latency is measured (latency.go).
 	LatencyOptions
+	// SelfCheckOptions set when the load generator judges itself the
+	// bottleneck (selfcheck.go).
+	SelfCheckOptions
 
 	// Dump, when set, receives every event of the first subscriber as one
 	// JSON line {"type","data","id"}. Written from one goroutine.
 	Dump io.Writer `json:"-"`
-	// Progress, when set, is called after every interval from the
-	// aggregator's goroutine. It must not block.
+	// Progress, when set, is called with every interval of the result's
+	// time series: each --interval, at each start and end of a steady-state
+	// window, and once at the end. Calls come from the ticker or the
+	// schedule's goroutine but never overlap, in the series' order. It must
+	// not block.
 	Progress func(Progress) `json:"-"`
 	// Tool names the program and version for the report.
 	Tool string `json:"-"`
@@ -100,7 +113,7 @@ func (c Config) withDefaults() Config {
 	if c.Interval == 0 {
 		c.Interval = DefaultInterval
 	}
-	return c
+	return c.withShapeDefaults()
 }
 
 // Validate reports every problem with c at once, each naming its flag.
@@ -110,8 +123,10 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("a URL is required"))
 	} else if u, err := url.Parse(c.URL); err != nil {
 		errs = append(errs, fmt.Errorf("URL %q: %w", c.URL, err))
-	} else if u.Scheme != "http" || u.Host == "" {
-		errs = append(errs, fmt.Errorf("URL %q: want http://host[:port]/path", c.URL))
+	} else if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		errs = append(errs, fmt.Errorf("URL %q: want http://host[:port]/path or https://…", c.URL))
+	} else {
+		errs = append(errs, c.TargetOptions.validateFor(u, c.Protocol)...) // target.go: scheme vs --protocol, TLS flags, --source-ips
 	}
 	if c.Subscribers < 0 {
 		errs = append(errs, fmt.Errorf("--subscribers must be > 0, got %d", c.Subscribers))
@@ -120,9 +135,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--duration must be > 0, got %s", c.Duration))
 	}
 	switch c.Protocol {
-	case "", ProtocolH1, ProtocolH2C:
+	case "", ProtocolH1, ProtocolH2, ProtocolH2C:
 	default:
-		errs = append(errs, fmt.Errorf("--protocol must be %s or %s, got %q", ProtocolH1, ProtocolH2C, c.Protocol))
+		errs = append(errs, fmt.Errorf("--protocol must be %s, %s or %s, got %q", ProtocolH1, ProtocolH2, ProtocolH2C, c.Protocol))
 	}
 	if c.Connections < 0 {
 		errs = append(errs, fmt.Errorf("--connections must be > 0, got %d", c.Connections))
@@ -140,7 +155,8 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--interval must be > 0, got %s", c.Interval))
 	}
 	errs = append(errs, c.TargetOptions.validate()...)
-	errs = append(errs, c.ShapeOptions.validate()...)
+	errs = append(errs, c.validateShape()...)
 	errs = append(errs, c.LatencyOptions.validate()...)
+	errs = append(errs, c.SelfCheckOptions.validate()...)
 	return errors.Join(errs...)
 }

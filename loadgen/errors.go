@@ -21,11 +21,24 @@ const (
 	ClassEOF         = "eof"          // the server ended the stream before the run ended
 	ClassTooLarge    = "too_large"    // an event exceeded MaxEventBytes
 	ClassFDLimit     = "fd_limit"     // the client ran out of file descriptors (a client limit, not the server's)
+	ClassLocalPorts  = "local_ports"  // the client ran out of local ports or addresses (a client limit, not the server's)
+	ClassTLS         = "tls"          // the TLS handshake failed (untrusted certificate, bad client certificate, alert)
+	// ClassProtocolMismatch: the server would not speak the protocol asked
+	// for (--protocol h2 and ALPN chose http/1.1, or an h2c preface answered
+	// by HTTP/1.1). ssebench never falls back to another protocol silently.
+	ClassProtocolMismatch = "protocol_mismatch"
 )
 
 // ErrNothingMeasured is returned by Run (with a report) when no subscriber
 // ever got a stream, so nothing about the server was measured.
 var ErrNothingMeasured = errors.New("loadgen: no subscriber connected; nothing was measured")
+
+// ErrTooManyForLimits is returned by Run, before anything starts, when the
+// run cannot fit this process's limits: more file descriptors than
+// RLIMIT_NOFILE allows, or more connections to one server address than the
+// local port range gives. The wrapping error says how many fit. It is a usage
+// problem: ask for fewer subscribers, raise the limit or add --source-ips.
+var ErrTooManyForLimits = errors.New("loadgen: the run does not fit this process's limits")
 
 // ConnError is one subscriber's failure, classified for the report.
 type ConnError struct {
@@ -43,9 +56,21 @@ func (e *ConnError) Unwrap() error { return e.Err }
 // classifyDial turns a dial or request error into a ConnError, telling
 // client-side descriptor exhaustion apart from server refusals.
 func classifyDial(err error) *ConnError {
+	// The openers classify what only they can tell apart (TLS, protocol
+	// mismatch); keep their verdict.
+	var ce *ConnError
+	if errors.As(err, &ce) {
+		return ce
+	}
 	switch {
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
 		return &ConnError{Class: ClassFDLimit, Err: err}
+	case errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, syscall.EADDRINUSE):
+		// EADDRNOTAVAIL: connect found no free ephemeral port (or, with
+		// --source-ips, bind was given an address this host lacks).
+		// EADDRINUSE can only come from the local bind of a dial. Both
+		// are the client's limits, never the server's failure.
+		return &ConnError{Class: ClassLocalPorts, Err: err}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return &ConnError{Class: ClassTimeout, Err: err}
 	}

@@ -7,16 +7,61 @@ import (
 )
 
 // Progress is a live view of a run, passed to Config.Progress after every
-// interval and once more at the end of the steady state.
+// interval and once more at the end of the run.
 type Progress struct {
-	// Interval holds the counts and latencies of the last interval.
+	// Interval holds the counts and latencies of the last interval,
+	// Interval.Reconnects included.
 	reports.Interval
-	// Requested is the number of subscribers the run opens.
+	// Requested is the number of subscribers the run opens at most (with
+	// Stages, the highest target).
 	Requested int
-	// Steady is true once the ramp is over.
+	// Target is how many subscribers the schedule asks for now.
+	Target int
+	// Stage is the 1-based stage the run is in, and Stages how many there
+	// are; both 0 without Config.Stages. Stage is Stages+1 once they are over.
+	Stage, Stages int
+	// Steady is true while a steady-state window is open.
 	Steady bool
-	// SteadyElapsed is how long the steady state has lasted so far.
+	// SteadyElapsed is how long the steady state has lasted so far, over all
+	// its windows.
 	SteadyElapsed time.Duration
-	// Duration is how long the steady state lasts in total.
+	// Duration is how long the steady state should last in total.
 	Duration time.Duration
+	// RunElapsed is the time since the run began.
+	RunElapsed time.Duration
+	// RunPlanned is the run's planned length when the schedule fixes it (the
+	// stages' total), else 0.
+	RunPlanned time.Duration
+	// Reconnects is the number of successful reconnections so far.
+	Reconnects int64
+}
+
+// stageAt returns the 1-based stage of s at elapsed: len(s)+1 after the end.
+func stageAt(s Stages, elapsed time.Duration) int {
+	var at time.Duration
+	for i, st := range s {
+		at += st.Duration
+		if elapsed < at {
+			return i + 1
+		}
+	}
+	return len(s) + 1
+}
+
+// progressAt builds the Progress of interval iv, collected at now.
+func progressAt(cfg *Config, agg *aggregator, d *driver, iv reports.Interval, start, now time.Time) Progress {
+	p := Progress{
+		Interval:   iv,
+		Requested:  cfg.Subscribers,
+		Target:     int(d.target.Load()),
+		Duration:   cfg.plannedSteady(),
+		RunElapsed: now.Sub(start),
+		Reconnects: agg.totalReconnects(),
+	}
+	p.SteadyElapsed, p.Steady = agg.steadyElapsed(now)
+	if len(cfg.Stages) > 0 {
+		p.Stages, p.Stage = len(cfg.Stages), stageAt(cfg.Stages, p.RunElapsed)
+		p.RunPlanned = cfg.Stages.Duration()
+	}
+	return p
 }

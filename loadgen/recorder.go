@@ -7,12 +7,24 @@ import (
 	"github.com/ssebench/ssebench/reports"
 )
 
-// latencyBatch is how many fan-out latencies a Recorder buffers before it
-// moves them into its shard's histogram. Batching keeps the per-event path
+// latencyBatch is how many per-event samples a Recorder buffers before it
+// moves them into its shard's histograms. Batching keeps the per-event path
 // free of shared locks (one shard lock per latencyBatch events) while keeping
 // a subscriber's footprint small: a whole HDR histogram (1 µs..1 h at 3
 // significant figures) is ~180 KiB, far too big to keep per subscriber.
 const latencyBatch = 64
+
+// noSample marks a sample field that holds no measurement.
+const noSample = ^uint32(0)
+
+// sample is one event's per-event measurements, µs. Both fit in 32 bits
+// because recordable values stop at reports.MaxLatencyUS (1 h ≈ 3.6e9 µs <
+// 2³²), so a pair costs what one int64 latency did before inter-event gaps
+// were measured.
+type sample struct {
+	latUS uint32 // fan-out latency, or noSample
+	gapUS uint32 // time since the previous event on the same stream, or noSample
+}
 
 // counters are the additive measurements of a stream.
 type counters struct {
@@ -22,6 +34,9 @@ type counters struct {
 	latencyOutOfRange uint64
 	// errors counts stream failures after the stream was established.
 	errors uint64
+	// lost counts events missing by sequence id across a reconnect (also
+	// counted in gaps).
+	lost uint64
 }
 
 func (c *counters) add(o counters) {
@@ -32,32 +47,55 @@ func (c *counters) add(o counters) {
 	c.comments += o.comments
 	c.latencyOutOfRange += o.latencyOutOfRange
 	c.errors += o.errors
+	c.lost += o.lost
 }
 
-// shard is a latency histogram shared by a group of Recorders. Its lock is
-// taken once per latencyBatch events and by the aggregator at each tick.
+// shard holds the per-event histograms shared by a group of Recorders. Its
+// lock is taken once per latencyBatch events and by the aggregator at each
+// tick.
 type shard struct {
-	mu sync.Mutex
-	h  *hdrhistogram.Histogram
+	mu    sync.Mutex
+	h     *hdrhistogram.Histogram // fan-out latency, µs
+	inter *hdrhistogram.Histogram // inter-event gap in the steady state, µs
+	// steady tells whether samples now belong to the steady state; set by
+	// the aggregator at phase changes, right after it drained every
+	// Recorder. Gaps outside it are not kept: only the steady state's are
+	// reported, and keeping them here instead of merging them into totals
+	// at every tick saves walking a histogram per shard per interval.
+	steady bool
 }
 
 // Recorder accumulates one subscriber's measurements. Only its subscriber
 // goroutine records; the aggregator drains it with drain. Its mutex is
 // therefore uncontended except at interval ticks.
+//
+// A Recorder belongs to a subscriber slot, not to one connection: it outlives
+// reconnects, and a slot closed by a ramp-down and opened again later keeps
+// recording into it.
 type Recorder struct {
 	mu  sync.Mutex
 	sh  *shard
-	lat []int64 // pending fan-out latencies, µs
+	buf []sample // pending per-event samples
 	c   counters
+	// up is true while the slot holds a stream; upSeen is true when it held
+	// one at any moment since the last drain, which is what the
+	// per-subscriber distribution needs to tell a starved subscriber (up,
+	// 0 events) from one that was not there.
+	up, upSeen bool
 }
 
 func newRecorder(sh *shard) *Recorder {
-	return &Recorder{sh: sh, lat: make([]int64, 0, latencyBatch)}
+	return &Recorder{sh: sh, buf: make([]sample, 0, latencyBatch)}
 }
 
 // event records one received event. latUS < 0 means no latency was measured
 // for it (no publish time in the event); oor marks an unrecordable latency.
-func (r *Recorder) event(latUS int64, oor bool, bytes, gaps, dups uint64) {
+// gapUS < 0 means the event was the first on its stream.
+func (r *Recorder) event(latUS int64, oor bool, gapUS int64, bytes, gaps, dups uint64) {
+	sm := sample{latUS: noSample, gapUS: noSample}
+	if gapUS >= 0 && gapUS <= reports.MaxLatencyUS {
+		sm.gapUS = uint32(gapUS)
+	}
 	r.mu.Lock()
 	r.c.events++
 	r.c.bytes += bytes
@@ -66,11 +104,30 @@ func (r *Recorder) event(latUS int64, oor bool, bytes, gaps, dups uint64) {
 	if oor {
 		r.c.latencyOutOfRange++
 	} else if latUS >= 0 {
-		r.lat = append(r.lat, latUS)
-		if len(r.lat) == cap(r.lat) {
+		sm.latUS = uint32(latUS)
+	}
+	if sm != (sample{latUS: noSample, gapUS: noSample}) {
+		r.buf = append(r.buf, sm)
+		if len(r.buf) == cap(r.buf) {
 			r.flushLocked()
 		}
 	}
+	r.mu.Unlock()
+}
+
+// lost records events missing by sequence id across a reconnect; they are
+// counted in gaps too, by event.
+func (r *Recorder) lost(n uint64) {
+	r.mu.Lock()
+	r.c.lost += n
+	r.mu.Unlock()
+}
+
+// setUp records whether the slot holds a stream.
+func (r *Recorder) setUp(up bool) {
+	r.mu.Lock()
+	r.up = up
+	r.upSeen = r.upSeen || up
 	r.mu.Unlock()
 }
 
@@ -84,29 +141,36 @@ func (r *Recorder) extra(bytes, comments, errs uint64) {
 	r.mu.Unlock()
 }
 
-// flushLocked moves buffered latencies into the shard histogram.
+// flushLocked moves buffered samples into the shard histograms.
 func (r *Recorder) flushLocked() {
 	r.sh.mu.Lock()
-	for _, v := range r.lat {
+	for _, sm := range r.buf {
 		// Values were range-checked when recorded, so RecordValue cannot fail.
-		_ = r.sh.h.RecordValue(v)
+		if sm.latUS != noSample {
+			_ = r.sh.h.RecordValue(int64(sm.latUS))
+		}
+		if sm.gapUS != noSample && r.sh.steady {
+			_ = r.sh.inter.RecordValue(int64(sm.gapUS))
+		}
 	}
 	r.sh.mu.Unlock()
-	r.lat = r.lat[:0]
+	r.buf = r.buf[:0]
 }
 
-// drain returns the counters accumulated since the last drain and moves any
-// buffered latencies into the shard, so that the aggregator can then take the
-// shard's histogram.
-func (r *Recorder) drain() counters {
+// drain returns the counters accumulated since the last drain, and whether
+// the slot held a stream at any moment since then. It moves any buffered
+// samples into the shard, so that the aggregator can then take the shard's
+// histograms.
+func (r *Recorder) drain() (counters, bool) {
 	r.mu.Lock()
-	c := r.c
+	c, up := r.c, r.upSeen
 	r.c = counters{}
-	if len(r.lat) > 0 {
+	r.upSeen = r.up
+	if len(r.buf) > 0 {
 		r.flushLocked()
 	}
 	r.mu.Unlock()
-	return c
+	return c, up
 }
 
 // latencyInRange tells whether v µs can be recorded in a latency histogram.

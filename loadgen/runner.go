@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"runtime"
 	"time"
-
-	"golang.org/x/sync/errgroup"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/ssebench/ssebench/reports"
 )
@@ -25,37 +23,69 @@ func Run(ctx context.Context, cfg Config) (*reports.Report, error) {
 	}
 	cfg = cfg.withDefaults()
 
-	var op opener
-	switch cfg.Protocol {
-	case ProtocolH2C:
-		op = newH2COpener(cfg.Connections, cfg.ConnectTimeout)
-	default:
-		op = &h1Opener{timeout: cfg.ConnectTimeout}
+	// transport.go: raises RLIMIT_NOFILE and fails with ErrTooManyForLimits
+	// before anything starts when the run cannot fit.
+	op, err := newOpener(&cfg)
+	if err != nil {
+		return nil, err
 	}
 	defer op.close()
 
 	start := time.Now()
 	agg := newAggregator(cfg.Subscribers, 4*runtime.GOMAXPROCS(0), start)
 
-	// subCtx ends every stream; it is cancelled when the steady state ends or
+	// Publisher mode: ssebench publishes the events itself, in the steady
+	// state only, and is their latency source (publisher.go).
+	pub, err := newPublisher(&cfg, func() int { return streamsHeld(agg) })
+	if err != nil {
+		return nil, err
+	}
+	if pub != nil {
+		cfg.Latency = pub
+	}
+
+	// subCtx ends every stream; it is cancelled when the schedule ends or
 	// the caller cancels ctx.
 	subCtx, stopSubs := context.WithCancel(ctx)
 	defer stopSubs()
 
 	var dump *bufio.Writer
+	var dumpW io.Writer // stays a nil interface without --dump
 	if cfg.Dump != nil {
 		dump = bufio.NewWriter(cfg.Dump)
+		dumpW = dump
 	}
 
-	report := func(iv reports.Interval, now time.Time) {
-		if cfg.Progress == nil {
-			return
+	// The driver opens and closes subscriber slots as the schedule says and
+	// marks the steady-state windows (schedule_driver.go).
+	sc := newSelfCheck(start)
+	subs := newSlots(subCtx, &cfg, op, agg, dumpW)
+	sched, maxSteady := cfg.schedule()
+	drv := &driver{
+		sched:     sched,
+		maxSteady: maxSteady,
+		start:     subs.start,
+		stop:      subs.stop,
+		pending:   subs.pending.Load,
+		steady: func(on bool, now time.Time) {
+			p := phaseRamp
+			if on {
+				p = phaseSteady
+			}
+			agg.setPhase(p, now)
+			sc.window(on, now)
+			if pub != nil {
+				pub.steady(ctx, on, now)
+			}
+		},
+	}
+
+	// Every interval of the series, phase changes and the end included, goes
+	// to Progress, so a live log matches the result's intervals.
+	if cfg.Progress != nil {
+		agg.onTick = func(iv reports.Interval, now time.Time) {
+			cfg.Progress(progressAt(&cfg, agg, drv, iv, start, now))
 		}
-		p := Progress{Interval: iv, Requested: cfg.Subscribers, Duration: cfg.Duration}
-		if since, ok := agg.steadySince(); ok {
-			p.Steady, p.SteadyElapsed = true, now.Sub(since)
-		}
-		cfg.Progress(p)
 	}
 	// The ticker goroutine samples intervals for the time series and progress.
 	tickDone := make(chan struct{})
@@ -67,74 +97,48 @@ func Run(ctx context.Context, cfg Config) (*reports.Report, error) {
 		for {
 			select {
 			case now := <-t.C:
-				report(agg.tick(now), now)
+				agg.tick(now) // calls report
 			case <-stopTicks:
 				return
 			}
 		}
 	}()
 
-	// Per-connection failures are recorded, not returned, so the group
-	// never cancels itself; it only tracks the subscribers' lifetimes.
-	var g errgroup.Group
-	dials := semaphore.NewWeighted(int64(cfg.MaxDials))
-	attempted := make(chan struct{}, cfg.Subscribers)
-	acquire := func() bool { return dials.Acquire(subCtx, 1) == nil }
-	release := func() {
-		dials.Release(1)
-		attempted <- struct{}{}
-	}
-	for i := range cfg.Subscribers {
-		s := &subscriber{id: i, cfg: &cfg, open: op, rec: agg.recs[i], agg: agg}
-		if i == 0 && dump != nil {
-			s.dump = dump
-		}
-		g.Go(func() error {
-			s.run(subCtx, acquire, release)
-			return nil
-		})
-	}
-
-	// Ramp: wait until every subscriber has connected or failed.
-	interrupted := false
-	for range cfg.Subscribers {
-		select {
-		case <-attempted:
-			continue
-		case <-ctx.Done():
-			interrupted = true
-		}
-		break
-	}
-	rampEnd := time.Now()
-	agg.setPhase(phaseSteady, rampEnd)
-
-	// Steady state.
-	if !interrupted {
-		t := time.NewTimer(cfg.Duration)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			interrupted = true
-		}
-	}
+	// Ramp, steady state and stages: the driver runs the schedule until it
+	// is done, the steady state has lasted cfg.Duration, or ctx ends.
+	// Per-connection failures are recorded by the subscribers, never
+	// returned, so one refused connection does not stop the others.
+	res := drv.run(ctx, start)
+	interrupted := res.Interrupted
 	end := time.Now()
+	sc.window(false, end)
 	close(stopTicks)
 	<-tickDone
-	report(agg.tick(end), end)
+	if pub != nil {
+		// Stop publishing; keep the streams open (at most PublishDrain)
+		// for the events still in flight.
+		pub.finish(ctx, end)
+	}
 	stopSubs()
-	_ = g.Wait()
+	subs.wait()
 	if dump != nil {
 		_ = dump.Flush()
 	}
-	// Whatever arrived between the end of the window and the streams closing
-	// is collected into the ramp-down, not the steady state.
-	agg.setPhase(phaseRamp, time.Now())
+	// The last interval takes in what arrived after end (events in flight,
+	// the streams' last bytes and comments), in the phase the run ended in;
+	// a steady window still open then ends as of end.
+	agg.finish(end, time.Now())
+	agg.everConn, agg.failed = subs.tally()
+	self, saturated := sc.close(end, runtime.GOMAXPROCS(0), cfg.SelfCheckOptions, cfg.Embedded)
 
-	rep, err := buildReport(&cfg, agg, start, rampEnd, end, interrupted)
+	rep, err := buildReport(&cfg, agg, start, end, interrupted)
 	if err != nil {
 		return nil, err
+	}
+	fillTransport(rep, op) // transport_stats.go: rep.Transport, protocol-mismatch warning
+	rep.SelfCheck = self
+	if saturated != "" {
+		rep.Warnings = append(rep.Warnings, saturated)
 	}
 	if rep.Subscribers.Connected == 0 {
 		return rep, ErrNothingMeasured
@@ -143,13 +147,14 @@ func Run(ctx context.Context, cfg Config) (*reports.Report, error) {
 }
 
 // buildReport turns the aggregator's totals into the canonical result.
-func buildReport(cfg *Config, agg *aggregator, start, rampEnd, end time.Time, interrupted bool) (*reports.Report, error) {
+func buildReport(cfg *Config, agg *aggregator, start, end time.Time, interrupted bool) (*reports.Report, error) {
 	conf, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: echo config: %w", err)
 	}
 	steady := agg.totals[phaseSteady]
-	window := end.Sub(rampEnd).Seconds()
+	steadyD, _ := agg.steadyElapsed(end)
+	window := steadyD.Seconds()
 	rep := &reports.Report{
 		Schema:      reports.Schema,
 		Tool:        cfg.Tool,
@@ -196,6 +201,14 @@ func buildReport(cfg *Config, agg *aggregator, start, rampEnd, end time.Time, in
 		rep.LatencySource = cfg.Latency.Name()
 	}
 	rep.Warnings = warnings(cfg, agg, rep)
+	if p, ok := cfg.Latency.(*publisher); ok {
+		if err := p.fill(rep); err != nil {
+			return nil, err
+		}
+	}
+	if err := agg.fillShape(cfg, rep, end.Sub(start)); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 

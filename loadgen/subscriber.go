@@ -9,10 +9,13 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/ssebench/ssebench/loadgen/sse"
 )
 
-// subscriber is one SSE subscription, run by one goroutine.
+// subscriber is one session of a subscriber slot, run by one goroutine: its
+// first connection and every reconnection until the slot is closed.
 type subscriber struct {
 	id   int
 	cfg  *Config
@@ -20,49 +23,114 @@ type subscriber struct {
 	rec  *Recorder
 	agg  *aggregator
 	dump io.Writer // non-nil for the first subscriber only
+	slot *slot     // the slot's lasting state; nil in tests that run a bare subscriber
+
+	// rd is kept across reconnections: it holds the last event ID (sent
+	// as Last-Event-ID) and the server's retry: value. nil before the
+	// first stream.
+	rd *sse.Reader
+	// seqSeen and lastSeq follow the numeric event ids across
+	// reconnections, so the events lost in between are counted.
+	seqSeen bool
+	lastSeq uint64
 }
 
-// run opens the stream, reads it until the run ends or the stream fails, and
-// records everything. dial is called around the connection attempt so the
-// runner can bound attempts in flight; it returns false when the run ended
-// before a slot came free.
-func (s *subscriber) run(ctx context.Context, acquire func() bool, release func()) {
-	if !acquire() {
-		return
-	}
-	start := time.Now()
-	resp, cerr := s.connect(ctx)
-	release()
-	if cerr != nil {
-		if ctx.Err() == nil {
-			s.agg.failure(cerr, false)
+// run holds the session: it connects, reads the stream, and reconnects when
+// the stream ends, as reconnect.go describes, until ctx ends (the run's end
+// or a ramp-down: not a failure). Every attempt holds one of dials, which
+// bounds handshakes in flight. answered is called once, when the first
+// attempt has an answer or the session ends without one.
+func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answered func()) {
+	first := true
+	answer := func() {
+		if first {
+			first = false
+			if s.slot != nil {
+				s.slot.answered = true
+			}
+			answered()
 		}
-		return
 	}
-	s.agg.connectedOK(time.Since(start).Microseconds())
-	err := s.read(ctx, resp.Body, start)
-	resp.Body.Close()
-	if ctx.Err() != nil {
-		// The run ended and closed the stream: not a failure.
-		s.agg.ended()
-		return
+	var (
+		established bool      // the session had a stream
+		lostAt      time.Time // when it lost it; zero while it holds one
+	)
+	defer func() {
+		if first {
+			first = false
+			answered() // cancelled before any answer: nothing to count
+		}
+		if !lostAt.IsZero() {
+			s.agg.droppedSession()
+		}
+	}()
+	for {
+		if dials.Acquire(ctx, 1) != nil {
+			return
+		}
+		start := time.Now()
+		resp, cerr := s.connect(ctx)
+		dials.Release(1)
+		if ctx.Err() != nil {
+			if cerr == nil {
+				resp.Body.Close()
+			}
+			return
+		}
+		answer()
+		if cerr != nil {
+			if gotHeaders(cerr.Class) {
+				s.agg.headersAfter(time.Since(start).Microseconds())
+			}
+			s.agg.failure(cerr)
+			// A first attempt is never retried, so that the subscriber
+			// counts as failed; a server's "stop" (204, a non-stream
+			// answer) ends the session, as it does EventSource.
+			if !established || !retryable(cerr.Class) || !s.waitReconnect(ctx) {
+				return
+			}
+			continue
+		}
+		now := time.Now()
+		reconnectUS := int64(-1)
+		if established {
+			reconnectUS = now.Sub(lostAt).Microseconds()
+		}
+		established, lostAt = true, time.Time{}
+		if s.slot != nil {
+			s.slot.connected = true
+		}
+		s.agg.streamUp(now.Sub(start).Microseconds(), reconnectUS)
+		s.rec.setUp(true)
+		err := s.read(ctx, resp.Body, start)
+		resp.Body.Close()
+		s.rec.setUp(false)
+		if ctx.Err() != nil {
+			s.agg.streamDown(nil)
+			return
+		}
+		lostAt = time.Now()
+		s.agg.streamDown(classifyRead(err))
+		if s.cfg.NoReconnect || !s.waitReconnect(ctx) {
+			return
+		}
 	}
-	s.agg.failure(classifyRead(err), true)
 }
 
 // connect sends the request and checks the response the way EventSource
 // does: status 200 and Content-Type text/event-stream, else the stream fails.
 func (s *subscriber) connect(ctx context.Context) (*http.Response, *ConnError) {
-	req, err := http.NewRequestWithContext(context.WithValue(ctx, slotKey{}, s.id), http.MethodGet, s.cfg.URL, nil)
+	req, err := s.cfg.newRequest(ctx, s.id) // target.go: method, body, --header
 	if err != nil {
 		return nil, &ConnError{Class: ClassProtocol, Err: err}
 	}
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Cache-Control", "no-cache")
-	req.Header.Set("User-Agent", s.cfg.Tool)
+	s.setLastEventID(req) // on reconnection (reconnect.go)
 	resp, err := s.open.open(req)
 	if err != nil {
 		return nil, classifyDial(err)
+	}
+	if cerr := noContent(resp); cerr != nil { // 204: stop (reconnect.go)
+		return nil, cerr
 	}
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
@@ -79,15 +147,18 @@ func (s *subscriber) connect(ctx context.Context) (*http.Response, *ConnError) {
 // read consumes the stream. It returns the error that ended it (nil for a
 // clean end of stream by the server).
 func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) error {
-	rd := sse.NewReader(body, sse.Options{MaxEventBytes: s.cfg.MaxEventBytes})
+	rd := s.reader(body)
 	var (
 		ev        sse.Event
-		seen      bool   // a sequence id was seen on this stream
-		last      uint64 // last sequence id
 		lastBytes uint64
-		comments  uint64
+		comments  = rd.Comments() // rd counts over every stream of the session
 		first     = true
+		prevAt    time.Time // when the previous event on this stream arrived
+		// resumed: this stream follows one that carried numeric ids, so
+		// its first numeric id tells how many events the reconnect lost.
+		resumed = s.seqSeen
 	)
+	lastBytes = rd.Bytes()
 	src := s.cfg.Latency
 	for rd.Next(&ev) {
 		if first {
@@ -101,19 +172,28 @@ func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) 
 				oor = !latencyInRange(latUS)
 			}
 		}
+		gapUS := int64(-1) // inter-event gap on this stream, µs
+		if !prevAt.IsZero() {
+			gapUS = ev.At.Sub(prevAt).Microseconds()
+		}
+		prevAt = ev.At
 		var gaps, dups uint64
 		if id, ok := parseSeq(ev.ID); ok {
 			switch {
-			case !seen:
-				seen, last = true, id
-			case id > last:
-				gaps, last = id-last-1, id
+			case !s.seqSeen:
+				s.seqSeen, s.lastSeq = true, id
+			case id > s.lastSeq:
+				gaps, s.lastSeq = id-s.lastSeq-1, id
 			default:
 				dups = 1
 			}
+			if resumed && gaps > 0 {
+				s.rec.lost(gaps)
+			}
+			resumed = false
 		}
 		n := rd.Bytes()
-		s.rec.event(latUS, oor, n-lastBytes, gaps, dups)
+		s.rec.event(latUS, oor, gapUS, n-lastBytes, gaps, dups)
 		lastBytes = n
 		if c := rd.Comments(); c != comments {
 			s.rec.extra(0, c-comments, 0)

@@ -7,10 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
+	"net/netip"
+	"net/url"
 	"time"
-
-	"golang.org/x/net/http2"
 )
 
 // opener starts one SSE request and returns the response whose Body is the
@@ -18,9 +17,55 @@ import (
 type opener interface {
 	// open sends req and returns its response once the headers arrived. The
 	// request's context bounds the whole stream: cancelling it ends the body.
+	// Failures only the opener can tell apart (TLS, protocol mismatch) come
+	// back as *ConnError.
 	open(req *http.Request) (*http.Response, error)
 	// close releases shared connections at the end of the run.
 	close()
+	// stats returns what the opener saw of its connections.
+	stats() *transportStats
+}
+
+// newOpener prepares the transport of a run whose cfg is validated and has
+// its defaults. Before anything connects it raises RLIMIT_NOFILE and checks
+// that the run fits the process's descriptors and local ports; when it does
+// not, the error wraps ErrTooManyForLimits.
+func newOpener(cfg *Config) (opener, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	var ips []netip.Addr
+	if cfg.SourceIPs != "" {
+		if ips, err = parseSourceIPs(cfg.SourceIPs); err != nil {
+			return nil, fmt.Errorf("--source-ips: %w", err)
+		}
+	}
+	soft, hard := raiseFDLimit()
+	l := limits{fdSoft: soft, fdHard: hard, fdOpen: openFDs(), sources: len(ips)}
+	l.ports, _ = localPorts()
+	if err := checkLimits(cfg, l); err != nil {
+		return nil, err
+	}
+
+	// HTTP/2 over TLS offers http/1.1 as well: a server that only speaks
+	// HTTP/1.1 then completes the handshake and says so through ALPN, and
+	// the failure can name what the server chose. Many servers abort a
+	// handshake with no common protocol, which would hide that.
+	alpn := []string{alpnHTTP1}
+	if cfg.Protocol == ProtocolH2 {
+		alpn = []string{alpnH2, alpnHTTP1}
+	}
+	d, err := newDialer(cfg, u, ips, alpn)
+	if err != nil {
+		return nil, err
+	}
+	switch cfg.Protocol {
+	case ProtocolH2, ProtocolH2C:
+		return newH2Opener(d, cfg.Connections, cfg.ConnectTimeout), nil
+	default:
+		return &h1Opener{d: d, timeout: cfg.ConnectTimeout}, nil
+	}
 }
 
 // h1Opener opens one TCP connection per subscriber and speaks HTTP/1.1 over
@@ -29,7 +74,7 @@ type opener interface {
 // buffers per connection; this costs the caller's goroutine and one small
 // buffer, which is what lets one process hold ~19k subscribers.
 type h1Opener struct {
-	dialer  net.Dialer
+	d       *dialer
 	timeout time.Duration
 }
 
@@ -40,15 +85,18 @@ const h1HeaderBuffer = 1024
 
 func (o *h1Opener) open(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	dctx, cancel := context.WithTimeout(ctx, o.timeout)
+	// One deadline covers dial, TLS handshake and response headers, as
+	// Config.ConnectTimeout promises.
+	deadline := time.Now().Add(o.timeout)
+	dctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	conn, err := o.dialer.DialContext(dctx, "tcp", hostPort(req))
+	conn, err := o.d.dial(dctx, hostPort(req), uint64(slotOf(req)))
 	if err != nil {
 		return nil, err
 	}
 	// Closing the connection is how a blocked read ends when the run stops.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	_ = conn.SetDeadline(time.Now().Add(o.timeout))
+	_ = conn.SetDeadline(deadline)
 	if err := req.Write(conn); err != nil {
 		stop()
 		conn.Close()
@@ -61,11 +109,14 @@ func (o *h1Opener) open(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	_ = conn.SetDeadline(time.Time{})
+	o.d.stats.response(resp)
 	resp.Body = &connBody{ReadCloser: resp.Body, conn: conn, stop: stop}
 	return resp, nil
 }
 
 func (o *h1Opener) close() {}
+
+func (o *h1Opener) stats() *transportStats { return o.d.stats }
 
 // connBody closes the TCP connection with the body: the stream is never reused.
 type connBody struct {
@@ -93,101 +144,6 @@ func hostPort(req *http.Request) string {
 		}
 	}
 	return net.JoinHostPort(host, port)
-}
-
-// h2cOpener spreads streams over a fixed number of cleartext HTTP/2
-// connections (prior knowledge). It uses golang.org/x/net/http2 because that
-// package exposes each ClientConn: the load generator decides which TCP
-// connection carries a stream and can read the SETTINGS the server sent.
-type h2cOpener struct {
-	tr      *http2.Transport
-	dialer  net.Dialer
-	timeout time.Duration
-	slots   []*h2Slot
-}
-
-// h2Slot is one TCP connection; it is dialled by its first stream.
-type h2Slot struct {
-	mu sync.Mutex
-	cc *http2.ClientConn
-}
-
-func newH2COpener(conns int, timeout time.Duration) *h2cOpener {
-	o := &h2cOpener{
-		tr:      &http2.Transport{AllowHTTP: true},
-		timeout: timeout,
-		slots:   make([]*h2Slot, conns),
-	}
-	for i := range o.slots {
-		o.slots[i] = &h2Slot{}
-	}
-	return o
-}
-
-func (o *h2cOpener) open(req *http.Request) (*http.Response, error) {
-	// The subscriber's index picks the slot so streams spread evenly.
-	slot := o.slots[slotOf(req)%len(o.slots)]
-	cc, err := o.conn(req.Context(), slot, hostPort(req))
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(req.Context())
-	t := time.AfterFunc(o.timeout, cancel)
-	resp, err := cc.RoundTrip(req.WithContext(ctx))
-	if !t.Stop() && err != nil {
-		cancel()
-		return nil, fmt.Errorf("no response headers within %s: %w", o.timeout, context.DeadlineExceeded)
-	}
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
-}
-
-// conn returns the slot's connection, dialling it when there is none or the
-// old one can take no more streams.
-func (o *h2cOpener) conn(ctx context.Context, s *h2Slot, addr string) (*http2.ClientConn, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cc != nil && s.cc.CanTakeNewRequest() {
-		return s.cc, nil
-	}
-	dctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
-	c, err := o.dialer.DialContext(dctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	cc, err := o.tr.NewClientConn(c)
-	if err != nil {
-		c.Close()
-		return nil, err
-	}
-	s.cc = cc
-	return cc, nil
-}
-
-func (o *h2cOpener) close() {
-	for _, s := range o.slots {
-		s.mu.Lock()
-		if s.cc != nil {
-			s.cc.Close()
-		}
-		s.mu.Unlock()
-	}
-}
-
-// cancelBody cancels the stream's context when the body is closed.
-type cancelBody struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelBody) Close() error {
-	b.cancel()
-	return b.ReadCloser.Close()
 }
 
 // slotKey carries a subscriber's index in a request's context.

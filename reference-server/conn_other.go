@@ -11,6 +11,6 @@ func (io *rawIO) init() {}
 
 // serveConn declines: without non-blocking raw writes every HTTP/1.1
 // subscription is served by its own goroutine, like an HTTP/2 stream.
-func (s *Server) serveConn(w http.ResponseWriter, r *http.Request, topics []*topic) bool {
+func (s *Server) serveConn(w http.ResponseWriter, r *http.Request, sp spec) bool {
 	return false
 }

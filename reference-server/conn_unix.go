@@ -4,6 +4,7 @@ package refserver
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"syscall"
@@ -12,8 +13,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// maxIovecs bounds the frames in one writev; the kernel allows 1024 (IOV_MAX).
-const maxIovecs = 64
+// maxIovecs bounds the frames in one writev; the kernel allows 1024
+// (IOV_MAX). Coalesced windows and catch-up batches of more frames take
+// several calls.
+const maxIovecs = 1024
 
 // keepBacklogCap is the largest backlog buffer kept once a backlog drains.
 // Bigger ones are freed, so a subscriber that was slow once does not hold
@@ -63,12 +66,12 @@ func (io *rawIO) read(fd uintptr) bool {
 // a backlog, bounded by max.
 type connSub struct {
 	base
+	head          []byte // the response head, Server.rawHead
 	conn          net.Conn
 	rc            syscall.RawConn
-	max           int    // backlog bound in bytes
 	pending       []byte // the backlog; pending[off:] is still to be written
 	off           int
-	pendingFrames int  // frames with bytes in the backlog, counted when it drains
+	pendingFrames int  // event frames with bytes in the backlog, counted when it drains
 	reset         bool // close with a reset: the client is too slow for a FIN
 }
 
@@ -89,13 +92,44 @@ func (s *connSub) writeRaw(r *round, iov [][]byte) (int, error) {
 		}
 		return 0, r.err
 	}
+	if r.n > 0 {
+		r.flushes++
+	}
+	r.bytes += uint64(r.n)
 	return r.n, nil
 }
 
-func (s *connSub) deliver(frames []frame, r *round) status {
+// queued reports whether bytes wait in the backlog.
+func (s *connSub) queued() status {
+	if s.off < len(s.pending) {
+		return backlogged
+	}
+	return alive
+}
+
+func (s *connSub) start(r *round) status {
+	// The head is written like a frame, so a full socket queues it the
+	// same way. Its HTTP part is not counted as stream bytes.
+	b0 := r.bytes
+	st := s.deliver(nil, []frame{{b: s.head}}, r)
+	r.bytes -= min(r.bytes-b0, uint64(len(rawHeader)))
+	return st
+}
+
+func (s *connSub) deliver(t *topic, frames []frame, r *round) status {
 	if s.ended() {
 		return gone
 	}
+	if t != nil {
+		if frames = s.fresh(t, frames); len(frames) == 0 {
+			return s.queued()
+		}
+		if len(s.topics) > 1 {
+			r.buf, r.composed = s.compose(t, frames, r.buf, r.composed)
+			frames = r.composed
+		}
+	}
+	s.epoch = r.epoch
 	if s.off < len(s.pending) {
 		// Older bytes wait: queue behind them to keep the stream in order.
 		if st := s.queue(frames, r); st == slow {
@@ -112,43 +146,81 @@ func (s *connSub) deliver(frames []frame, r *round) status {
 		if err != nil {
 			return gone
 		}
-		r.bytes += uint64(n)
 		for _, b := range iov {
 			if n < len(b) {
-				// The socket is full: keep the rest of this frame and
+				// The socket is full: keep the rest of this frame (a
+				// frame is never cut, whatever the policy) and queue
 				// everything after it.
 				s.pending = append(s.pending[:0], b[n:]...)
-				s.off, s.pendingFrames = 0, 1
+				s.off, s.pendingFrames = 0, 0
+				r.backlog += int64(len(b) - n)
+				if frames[i].seq != 0 {
+					s.pendingFrames = 1
+					r.accepted++
+				}
 				return s.queue(frames[i+1:], r)
 			}
 			n -= len(b)
+			if frames[i].seq != 0 {
+				r.frames++
+				r.accepted++
+			}
 			i++
-			r.frames++
 		}
 	}
 	return alive
 }
 
-// queue appends frames to the backlog, or reports slow (and counts the lost
-// deliveries) when that would exceed the bound.
+// queue appends frames to the backlog, behind bytes already there. Frames
+// that would exceed the bound are dropped (SlowDrop), or the subscriber is
+// reported slow and the lost deliveries counted (SlowDisconnect).
 func (s *connSub) queue(frames []frame, r *round) status {
+	room := s.max - (len(s.pending) - s.off)
+	if size := framesLen(frames); size > room {
+		if !s.drop {
+			n := uint64(events(frames))
+			r.slow++
+			r.dropped += uint64(s.pendingFrames) + n
+			r.rejected += n
+			s.reset = true
+			return slow
+		}
+		k := fitting(frames, room)
+		n := uint64(events(frames[k:]))
+		r.dropped += n
+		r.rejected += n
+		frames = frames[:k]
+	}
 	size := framesLen(frames)
-	if len(s.pending)-s.off+size > s.max {
-		r.slow++
-		r.dropped += uint64(s.pendingFrames + len(frames))
-		s.reset = true
-		return slow
-	}
-	if s.off > 0 && s.off >= len(s.pending)/2 {
-		// Reclaim the written half instead of growing forever.
-		s.pending = s.pending[:copy(s.pending, s.pending[s.off:])]
-		s.off = 0
-	}
+	s.grow(size)
 	for i := range frames {
 		s.pending = append(s.pending, frames[i].b...)
 	}
-	s.pendingFrames += len(frames)
+	n := events(frames)
+	s.pendingFrames += n
+	r.accepted += uint64(n)
+	r.backlog += int64(size)
 	return backlogged
+}
+
+// grow makes room for n more bytes in the backlog. It reclaims the written
+// part first, and never lets append's growth factor take the capacity past
+// the bound: a slow reader costs at most max bytes here (or one frame, if
+// that is larger).
+func (s *connSub) grow(n int) {
+	if len(s.pending)+n <= cap(s.pending) {
+		return
+	}
+	live := len(s.pending) - s.off
+	if live+n <= cap(s.pending) {
+		s.pending = s.pending[:copy(s.pending, s.pending[s.off:])]
+		s.off = 0
+		return
+	}
+	c := min(max(2*cap(s.pending), live+n, keepBacklogCap), max(s.max, live+n))
+	p := make([]byte, live, c)
+	copy(p, s.pending[s.off:])
+	s.pending, s.off = p, 0
 }
 
 func (s *connSub) retry(r *round) status {
@@ -162,8 +234,8 @@ func (s *connSub) retry(r *round) status {
 	if err != nil {
 		return gone
 	}
-	r.bytes += uint64(n)
 	s.off += n
+	r.backlog -= int64(n)
 	if s.off < len(s.pending) {
 		return backlogged
 	}
@@ -205,20 +277,25 @@ func (s *connSub) close() {
 		resetOnClose(s.conn)
 	}
 	s.conn.Close()
+	if n := len(s.pending) - s.off; n > 0 {
+		s.counters.backlogBytes.Add(-int64(n))
+	}
 	s.pending = nil
 }
 
 // serveConn serves an HTTP/1.1 subscription by hijacking its connection and
 // handing it to a worker, so that no goroutine and no buffer is kept per
 // subscriber. It returns false, having done nothing, when the
-// ResponseWriter cannot be hijacked.
-func (s *Server) serveConn(w http.ResponseWriter, r *http.Request, topics []*topic) bool {
+// ResponseWriter cannot be hijacked. The stream was reserved (see
+// counters.reserve); serveConn releases it if it fails.
+func (s *Server) serveConn(w http.ResponseWriter, r *http.Request, sp spec) bool {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		return false
 	}
 	conn, _, err := hj.Hijack()
 	if err != nil {
+		s.release()
 		http.Error(w, "cannot take over the connection", http.StatusInternalServerError)
 		return true
 	}
@@ -226,32 +303,22 @@ func (s *Server) serveConn(w http.ResponseWriter, r *http.Request, topics []*top
 	if !ok {
 		// A wrapped conn (say from a limiting listener) has no fd to
 		// write to without blocking: give it a goroutine instead.
-		s.serveHijacked(conn, r, topics)
+		s.serveHijacked(conn, r, sp)
 		return true
 	}
-	sub, err := newConnSub(&s.counters, conn, sc, s.cfg.MaxBacklogBytes)
-	if err != nil {
-		conn.Close()
-		return true
-	}
-	// The server may have left a deadline from reading the request.
-	conn.SetDeadline(time.Time{})
-	if _, err := conn.Write(rawHeader); err != nil {
-		conn.Close()
-		return true
-	}
-	if err := s.hub.subscribe(sub, topics); err != nil {
-		conn.Close()
-	}
-	return true
-}
-
-// newConnSub returns a subscriber that writes to conn, whose file descriptor
-// sc gives, with a backlog of at most maxBacklog bytes.
-func newConnSub(c *counters, conn net.Conn, sc syscall.Conn, maxBacklog int) (*connSub, error) {
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return nil, err
+		s.release()
+		conn.Close()
+		return true
 	}
-	return &connSub{base: base{counters: c}, conn: conn, rc: rc, max: maxBacklog}, nil
+	sub := &connSub{conn: conn, rc: rc, head: s.rawHead}
+	sub.init(&s.counters, sp, &s.cfg)
+	// The server may have left a deadline from reading the request.
+	conn.SetDeadline(time.Time{})
+	if err := s.hub.subscribe(sub); err != nil {
+		io.WriteString(conn, unavailable)
+		sub.close()
+	}
+	return true
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// A delayLine holds batches until they are due and then fans them out: the
+// A delayLine holds batches until they are due and then sends them on: the
 // ground truth for testing a load generator (Config.Delay). Every batch
 // waits the same time, so a FIFO is already sorted by due time and one
 // goroutine with one timer serves any rate; no goroutine or timer is spent
@@ -55,7 +55,7 @@ func (l *delayLine) run() {
 	for {
 		d, wait, ok := l.next()
 		if ok && wait <= 0 {
-			l.h.fanout(d.b.t, d.b.frames)
+			l.h.forward(d.b.t, d.b.frames)
 			continue
 		}
 		if ok {

@@ -25,10 +25,12 @@ func BenchmarkFanout(b *testing.B) {
 
 func benchmarkFanout(b *testing.B, n, payload int) {
 	var c counters
-	h := newHub(Config{}.withDefaults(), &c)
+	cfg := Config{}.withDefaults()
+	h := newHub(cfg, &c)
 	h.start()
 	defer h.stop()
-	topics, _ := h.lookup(nil)
+	topics, _ := h.topics.list(nil)
+	t := topics[0]
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -45,19 +47,22 @@ func benchmarkFanout(b *testing.B, n, payload int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sub, err := newConnSub(&c, sc, sc.(*net.TCPConn), DefaultMaxBacklogBytes)
+		rc, err := sc.(*net.TCPConn).SyscallConn()
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := h.subscribe(sub, topics); err != nil {
+		sub := &connSub{conn: sc, rc: rc, head: []byte(rawHeader)}
+		sub.init(&c, spec{topics: topics}, &cfg)
+		c.reserve(0)
+		if err := h.subscribe(sub); err != nil {
 			b.Fatal(err)
 		}
 	}
-	for c.subscribers.Load() != int64(n) {
+	for t.subscribers.Load() != int64(n) {
 		time.Sleep(time.Millisecond)
 	}
+	time.Sleep(10 * time.Millisecond) // the workers register the last ones
 	pad := bytes.Repeat([]byte{'x'}, payload)
-	t := topics[0]
 	b.ReportAllocs()
 	b.ResetTimer()
 	var seq uint64

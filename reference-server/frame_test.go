@@ -161,3 +161,42 @@ func BenchmarkParsePublishTime(b *testing.B) {
 		}
 	}
 }
+
+func TestAppendPublished(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		event string
+		data  string
+		want  string
+	}{
+		{"one line", "", "hello", "id: 7\ndata: hello\n\n"},
+		{"event type", "price", `{"v":1}`, "id: 7\nevent: price\ndata: {\"v\":1}\n\n"},
+		{"empty", "", "", "id: 7\ndata: \n\n"},
+		{"LF", "", "a\nb", "id: 7\ndata: a\ndata: b\n\n"},
+		{"CRLF", "", "a\r\nb", "id: 7\ndata: a\ndata: b\n\n"},
+		{"lone CR", "", "a\rb", "id: 7\ndata: a\ndata: b\n\n"},
+		{"trailing newline", "", "a\n", "id: 7\ndata: a\ndata: \n\n"},
+		{"blank lines", "", "a\n\n\r\rb", "id: 7\ndata: a\ndata: \ndata: \ndata: \ndata: b\n\n"},
+		{"colons stay", "", "data: x", "id: 7\ndata: data: x\n\n"},
+	}
+	for _, tt := range tests {
+		got := appendPublished(nil, 7, tt.event, []byte(tt.data))
+		if string(got) != tt.want {
+			t.Errorf("%s: appendPublished = %q, want %q", tt.name, got, tt.want)
+		}
+		if n := publishedLen(tt.event, []byte(tt.data)); n < len(got) {
+			t.Errorf("%s: publishedLen = %d < %d", tt.name, n, len(got))
+		}
+	}
+}
+
+func TestAppendLostAndRetry(t *testing.T) {
+	t.Parallel()
+	if got, want := string(appendLost(nil, "news", 4, 7)), "id: 7\nevent: lost\ndata: {\"topic\":\"news\",\"lost\":4,\"from\":4,\"to\":7}\n\n"; got != want {
+		t.Errorf("appendLost = %q, want %q", got, want)
+	}
+	if got, want := string(appendRetry(nil, 1500*time.Millisecond)), "retry: 1500\n\n"; got != want {
+		t.Errorf("appendRetry = %q, want %q", got, want)
+	}
+}

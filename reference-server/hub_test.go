@@ -10,40 +10,80 @@ import (
 )
 
 // recSub is an in-memory subscriber that records what it was delivered and
-// when, and can be told to fail.
+// when, and can be told to fail. It skips and composes frames like the real
+// subscribers, through base.
 type recSub struct {
 	base
-	mu       sync.Mutex
-	got      []recFrame
-	failWith status // returned once len(got) reaches failAt, if set
-	failAt   int
-	calls    [][]uint64 // the ids of each deliver call
+	mu         sync.Mutex
+	started    bool
+	got        []recFrame
+	heartbeats []time.Time
+	failWith   status // returned once len(got) reaches failAt, if set
+	failAt     int
+	calls      [][]uint64 // the ids of each deliver call
 }
 
 type recFrame struct {
 	seq   uint64
 	at    time.Time
 	pubNs int64
+	raw   string
 }
 
 var _ subscriber = (*recSub)(nil)
 
-func newRecSub(c *counters) *recSub { return &recSub{base: base{counters: c}} }
+// newRecSub returns a recSub of topics (none: the default topic of h),
+// live unless resume is given.
+func newRecSub(h *hub, resume []int64, topics ...*topic) *recSub {
+	if len(topics) == 0 {
+		t, _ := h.topics.get("")
+		topics = []*topic{t}
+	}
+	s := &recSub{}
+	s.init(h.counters, spec{topics: topics, resume: resume}, &h.cfg)
+	return s
+}
 
-func (s *recSub) deliver(frames []frame, r *round) status {
+// subscribe counts and subscribes s as the handler would.
+func (s *recSub) subscribe(tb testing.TB, h *hub) {
+	tb.Helper()
+	h.counters.reserve(0)
+	if err := h.subscribe(s); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func (s *recSub) start(r *round) status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.started = true
+	return alive
+}
+
+func (s *recSub) deliver(t *topic, frames []frame, r *round) status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failWith != alive && len(s.got) >= s.failAt {
 		return s.failWith
 	}
 	now := time.Now()
+	s.epoch = r.epoch
+	if t == nil {
+		s.heartbeats = append(s.heartbeats, now)
+		return alive
+	}
+	if frames = s.fresh(t, frames); len(frames) == 0 {
+		return alive
+	}
+	_, frames = s.compose(t, frames, nil, nil)
 	var ids []uint64
 	for _, f := range frames {
 		ids = append(ids, f.seq)
 		_, data, _ := cutData(f.b)
 		pub, _ := ParsePublishTime(data)
-		s.got = append(s.got, recFrame{seq: f.seq, at: now, pubNs: pub})
+		s.got = append(s.got, recFrame{seq: f.seq, at: now, pubNs: pub, raw: string(f.b)})
 		r.frames++
+		r.accepted++
 		r.bytes += uint64(len(f.b))
 	}
 	s.calls = append(s.calls, ids)
@@ -64,7 +104,21 @@ func (s *recSub) frames() []recFrame {
 	return append([]recFrame(nil), s.got...)
 }
 
-// cutData returns the data value of a generated frame.
+func (s *recSub) beats() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.heartbeats...)
+}
+
+func (s *recSub) ids() []uint64 {
+	var ids []uint64
+	for _, f := range s.frames() {
+		ids = append(ids, f.seq)
+	}
+	return ids
+}
+
+// cutData returns the id and data values of a frame with one data line.
 func cutData(f []byte) (id, data []byte, ok bool) {
 	const idp, datap = "id: ", "\ndata: "
 	s := string(f)
@@ -89,19 +143,13 @@ func startHub(t *testing.T, cfg Config) (*hub, *counters, *recSub) {
 	h := newHub(cfg.withDefaults(), c)
 	h.start()
 	t.Cleanup(h.stop)
-	sub := newRecSub(c)
-	topics, err := h.lookup(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.subscribe(sub, topics); err != nil {
-		t.Fatal(err)
-	}
+	sub := newRecSub(h, nil)
+	sub.subscribe(t, h)
 	synctest.Wait() // the worker has the subscriber before time moves
 	return h, c, sub
 }
 
-func TestGenerator_rate(t *testing.T) {
+func TestGenerator_constant(t *testing.T) {
 	tests := []struct {
 		name string
 		rate float64
@@ -124,7 +172,6 @@ func TestGenerator_rate(t *testing.T) {
 				if len(got) != tt.want {
 					t.Fatalf("delivered %d events in %v at %g/s, want %d", len(got), tt.run, tt.rate, tt.want)
 				}
-				g := &generator{rate: tt.rate}
 				for i, f := range got {
 					k := uint64(i + 1)
 					if f.seq != k {
@@ -132,8 +179,8 @@ func TestGenerator_rate(t *testing.T) {
 					}
 					// Fake time fires every timer exactly when due, so
 					// each stamp is exactly on the schedule.
-					if want := start.Add(g.at(k)).UnixNano(); f.pubNs != want {
-						t.Fatalf("event %d pub_ns = %d, want %d (start + %v)", k, f.pubNs, want, g.at(k))
+					if want := start.Add(constantAt(tt.rate, k)).UnixNano(); f.pubNs != want {
+						t.Fatalf("event %d pub_ns = %d, want %d (start + %v)", k, f.pubNs, want, constantAt(tt.rate, k))
 					}
 				}
 				if got, want := c.published.Load(), uint64(tt.want); got != want {
@@ -142,6 +189,98 @@ func TestGenerator_rate(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestGenerator_burst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		g := GeneratorConfig{Pattern: PatternBurst, BurstEvents: 5, BurstInterval: 100 * time.Millisecond}
+		_, _, sub := startHub(t, Config{Generators: []GeneratorConfig{g}})
+		time.Sleep(350 * time.Millisecond)
+		synctest.Wait()
+		got := sub.frames()
+		if len(got) != 15 {
+			t.Fatalf("delivered %d events in 350ms of 5 every 100ms, want 15", len(got))
+		}
+		for i, f := range got {
+			burst := i/5 + 1
+			if want := start.Add(time.Duration(burst) * 100 * time.Millisecond).UnixNano(); f.pubNs != want {
+				t.Errorf("event %d pub_ns = start+%v, want start+%v", f.seq, time.Duration(f.pubNs-start.UnixNano()), time.Duration(burst)*100*time.Millisecond)
+			}
+			if f.seq != uint64(i+1) {
+				t.Errorf("event %d has id %d", i, f.seq)
+			}
+		}
+		// Each burst is released as one batch.
+		if got, want := fmt.Sprint(sub.calls), "[[1 2 3 4 5] [6 7 8 9 10] [11 12 13 14 15]]"; got != want {
+			t.Errorf("deliveries = %s, want %s", got, want)
+		}
+	})
+}
+
+func TestGenerator_poisson(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const rate, run = 100.0, 100 * time.Second
+		start := time.Now()
+		g := GeneratorConfig{Pattern: PatternPoisson, Rate: rate, Seed: 42}
+		_, _, sub := startHub(t, Config{Generators: []GeneratorConfig{g}})
+		time.Sleep(run)
+		synctest.Wait()
+		got := sub.frames()
+		// 10,000 expected; a Poisson count's standard deviation is 100.
+		if n := len(got); n < 9600 || n > 10400 {
+			t.Fatalf("delivered %d events in %v at %g/s, want 10000 ± 400", n, run, rate)
+		}
+		// Gaps are exponential: their coefficient of variation is 1 (a
+		// constant schedule's is 0), and each stamp is the due time, so
+		// it is exactly when the event was delivered under fake time.
+		var sum, sumSq float64
+		prev := start.UnixNano()
+		for i, f := range got {
+			if f.seq != uint64(i+1) {
+				t.Fatalf("event %d has id %d", i, f.seq)
+			}
+			if f.pubNs != f.at.UnixNano() {
+				t.Fatalf("event %d stamped %v, delivered at %v", f.seq, time.Unix(0, f.pubNs), f.at)
+			}
+			gap := float64(f.pubNs - prev)
+			sum, sumSq, prev = sum+gap, sumSq+gap*gap, f.pubNs
+		}
+		n := float64(len(got))
+		mean := sum / n
+		cv := (sumSq/n - mean*mean) / (mean * mean) // squared CV
+		if cv < 0.8 || cv > 1.2 {
+			t.Errorf("squared coefficient of variation of the gaps = %.2f, want about 1", cv)
+		}
+	})
+}
+
+// TestGenerator_lateEventsKeepTheirSchedule checks that a generator held up
+// stamps the events it owes with their due times, so the delay shows as
+// latency (no coordinated omission).
+func TestGenerator_lateEventsKeepTheirSchedule(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		h, _, sub := startHub(t, Config{Rate: 100, PayloadBytes: 64})
+		tp, _ := h.topics.get("")
+		tp.mu.Lock() // the generator blocks on its first event
+		time.Sleep(500 * time.Millisecond)
+		tp.mu.Unlock()
+		synctest.Wait()
+		got := sub.frames()
+		if len(got) != 50 {
+			t.Fatalf("delivered %d events after a 500ms stall at 100/s, want 50", len(got))
+		}
+		for i, f := range got {
+			due := start.Add(time.Duration(i+1) * 10 * time.Millisecond)
+			if f.pubNs != due.UnixNano() {
+				t.Errorf("event %d stamped start+%v, want its due time start+%v", f.seq, time.Duration(f.pubNs-start.UnixNano()), due.Sub(start))
+			}
+			if lat := f.at.Sub(due); i == 0 && lat != 490*time.Millisecond {
+				t.Errorf("event 1 delivered %v after it was due, want 490ms", lat)
+			}
+		}
+	})
 }
 
 func TestDelayLine_holdsEveryEvent(t *testing.T) {
@@ -166,6 +305,77 @@ func TestDelayLine_holdsEveryEvent(t *testing.T) {
 	})
 }
 
+func TestCoalescer_windows(t *testing.T) {
+	tests := []struct {
+		name      string
+		interval  time.Duration
+		maxEvents int
+		want      string // ids per delivery in the first 315 ms
+	}{
+		// Events every 10 ms from 10 ms. A window opens with its first
+		// event and closes 95 ms later: 10..100 ms, 110..200, 210..300.
+		{"interval", 95 * time.Millisecond, 0, "[[1 2 3 4 5 6 7 8 9 10] [11 12 13 14 15 16 17 18 19 20] [21 22 23 24 25 26 27 28 29 30]]"},
+		// A window that fills closes at once.
+		{"max events", 95 * time.Millisecond, 4, "[[1 2 3 4] [5 6 7 8] [9 10 11 12] [13 14 15 16] [17 18 19 20] [21 22 23 24] [25 26 27 28]]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				_, _, sub := startHub(t, Config{Rate: 100, FlushInterval: tt.interval, FlushMaxEvents: tt.maxEvents})
+				time.Sleep(315 * time.Millisecond)
+				synctest.Wait()
+				if got := fmt.Sprint(sub.calls); got != tt.want {
+					t.Errorf("deliveries = %s, want %s", got, tt.want)
+				}
+				// Each event waited at most the interval.
+				for _, f := range sub.frames() {
+					if lat := f.at.Sub(time.Unix(0, f.pubNs)); lat > tt.interval {
+						t.Errorf("event %d held %v, want <= %v", f.seq, lat, tt.interval)
+					}
+				}
+			})
+		})
+	}
+}
+
+func TestWorker_heartbeatsOnlyIdleStreams(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		g := GeneratorConfig{Topic: "busy", Rate: 2} // every 500 ms
+		h, c, idle := startHub(t, Config{Heartbeat: time.Second, Generators: []GeneratorConfig{g}})
+		busyT, _ := h.topics.get("busy")
+		defT, _ := h.topics.get("")
+		busy := newRecSub(h, nil, busyT)
+		busy.subscribe(t, h)
+		both := newRecSub(h, nil, defT, busyT) // in two lists, busy
+		both.subscribe(t, h)
+		lazy := newRecSub(h, nil, defT) // idle too, in a second list entry
+		lazy.subscribe(t, h)
+		time.Sleep(3500 * time.Millisecond)
+		synctest.Wait()
+		// Subscribing counts as a write in the first period, so the
+		// first heartbeat ends the second.
+		want := []time.Duration{2 * time.Second, 3 * time.Second}
+		for name, s := range map[string]*recSub{"idle": idle, "lazy": lazy} {
+			var got []time.Duration
+			for _, at := range s.beats() {
+				got = append(got, at.Sub(start))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s stream: heartbeats at %v, want %v", name, got, want)
+			}
+		}
+		for name, s := range map[string]*recSub{"busy": busy, "two topics, busy": both} {
+			if n := len(s.beats()); n != 0 {
+				t.Errorf("%s stream got %d heartbeats, want 0", name, n)
+			}
+		}
+		if got, want := c.heartbeats.Load(), uint64(4); got != want {
+			t.Errorf("Heartbeats = %d, want %d", got, want)
+		}
+	})
+}
+
 func TestWorker_removesFailedSubscribers(t *testing.T) {
 	tests := []struct {
 		name string
@@ -178,12 +388,9 @@ func TestWorker_removesFailedSubscribers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				h, c, keep := startHub(t, Config{Rate: 10})
-				bad := newRecSub(c)
+				bad := newRecSub(h, nil)
 				bad.failWith, bad.failAt = tt.fail, 3
-				topics, _ := h.lookup(nil)
-				if err := h.subscribe(bad, topics); err != nil {
-					t.Fatal(err)
-				}
+				bad.subscribe(t, h)
 				synctest.Wait()
 				if got, want := c.subscribers.Load(), int64(2); got != want {
 					t.Fatalf("Subscribers = %d, want %d", got, want)
@@ -202,6 +409,10 @@ func TestWorker_removesFailedSubscribers(t *testing.T) {
 				if got, want := c.subscribers.Load(), int64(1); got != want {
 					t.Errorf("Subscribers = %d, want %d", got, want)
 				}
+				dt, _ := h.topics.get("")
+				if got, want := dt.subscribers.Load(), int64(1); got != want {
+					t.Errorf("topic subscribers = %d, want %d", got, want)
+				}
 			})
 		})
 	}
@@ -217,8 +428,7 @@ func TestHub_stopClosesSubscribersAndRefusesNew(t *testing.T) {
 		if got := c.subscribers.Load(); got != 0 {
 			t.Errorf("Subscribers = %d after stop, want 0", got)
 		}
-		topics, _ := h.lookup(nil)
-		if err := h.subscribe(newRecSub(c), topics); !errors.Is(err, ErrClosed) {
+		if err := h.subscribe(newRecSub(h, nil)); !errors.Is(err, ErrClosed) {
 			t.Errorf("subscribe after stop = %v, want ErrClosed", err)
 		}
 		h.start() // must not restart anything
@@ -228,24 +438,50 @@ func TestHub_stopClosesSubscribersAndRefusesNew(t *testing.T) {
 	})
 }
 
-func TestHub_lookup(t *testing.T) {
-	t.Parallel()
-	h := newHub(Config{}.withDefaults(), &counters{})
-	if ts, err := h.lookup(nil); err != nil || len(ts) != 1 || ts[0].name != defaultTopic {
-		t.Errorf("lookup(nil) = %v, %v; want the default topic", ts, err)
-	}
-	if _, err := h.lookup([]string{"nope"}); !errors.Is(err, errUnknownTopic) {
-		t.Errorf("lookup(nope) = %v, want errUnknownTopic", err)
-	}
+// TestWorker_registerResumesWithoutGapsOrDuplicates publishes while
+// subscribers with and without a Last-Event-ID join, and checks that each
+// gets every event after its start exactly once, in order.
+func TestWorker_registerResumesWithoutGapsOrDuplicates(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, _, _ := startHub(t, Config{Replay: 100})
+		tp, _ := h.topics.get("")
+		msg := []message{{data: []byte("x")}}
+		for range 10 {
+			h.publish(tp, msg)
+		}
+		synctest.Wait()
+		live := newRecSub(h, nil)
+		from7 := newRecSub(h, []int64{7})
+		// Batches already waiting in the worker's channel (ids 11, 12)
+		// reach it after the subscribers' start: they must come once.
+		h.publish(tp, msg)
+		h.publish(tp, msg)
+		live.subscribe(t, h)
+		from7.subscribe(t, h)
+		for range 3 {
+			h.publish(tp, msg)
+		}
+		synctest.Wait()
+		if got, want := fmt.Sprint(from7.ids()), "[8 9 10 11 12 13 14 15]"; got != want {
+			t.Errorf("resumed from 7: ids %s, want %s", got, want)
+		}
+		// A live stream starts after what was released when it was
+		// registered: 11 and 12 were, even if the worker had not sent
+		// them yet.
+		if got, want := fmt.Sprint(live.ids()), "[13 14 15]"; got != want {
+			t.Errorf("live: ids %s, want %s", got, want)
+		}
+	})
 }
 
 func TestWorker_gatherMergesWaitingBatches(t *testing.T) {
 	t.Parallel()
 	c := &counters{}
 	h := newHub(Config{}.withDefaults(), c)
-	a, b := h.topics[defaultTopic], &topic{name: "b"}
+	a, _ := h.topics.get("")
+	b, _ := h.topics.get("b")
 	w := h.workers[0]
-	sa, sb := newRecSub(c), newRecSub(c)
+	sa, sb := newRecSub(h, nil, a), newRecSub(h, nil, b)
 	w.lists[a] = []subscriber{sa}
 	w.lists[b] = []subscriber{sb}
 	mk := func(t *topic, ids ...uint64) batch {
@@ -266,9 +502,43 @@ func TestWorker_gatherMergesWaitingBatches(t *testing.T) {
 	if got, want := fmt.Sprint(sb.calls), "[[1]]"; got != want {
 		t.Errorf("topic b deliveries = %s, want %s", got, want)
 	}
-	// One batch alone is delivered as is.
+	// One batch alone is delivered as is; an old one is skipped.
 	w.gather(mk(a, 5))
+	w.gather(mk(a, 3))
 	if got, want := fmt.Sprint(sa.calls), "[[1 2 3] [4] [5]]"; got != want {
 		t.Errorf("topic a deliveries = %s, want %s", got, want)
+	}
+	if got, want := a.delivered.Load(), uint64(5); got != want {
+		t.Errorf("topic a deliveries counted = %d, want %d", got, want)
+	}
+}
+
+func TestBase_composeWritesCompositeIDs(t *testing.T) {
+	t.Parallel()
+	h := newHub(Config{}.withDefaults(), &counters{})
+	a, _ := h.topics.get("a")
+	b, _ := h.topics.get("b")
+	s := newRecSub(h, nil, a, b)
+	s.pos = []uint64{4, 6}
+	r := newRound()
+	mk := func(id uint64, data string) []frame {
+		return []frame{{seq: id, b: appendPublished(nil, id, "", []byte(data))}}
+	}
+	s.deliver(a, mk(5, "x"), r)
+	s.deliver(b, mk(7, "y"), r)
+	s.deliver(b, mk(7, "dup"), r) // skipped
+	s.deliver(a, append(mk(6, "z"), mk(7, "w")...), r)
+	var got []string
+	for _, f := range s.frames() {
+		got = append(got, f.raw)
+	}
+	want := []string{
+		"id: a:5,b:6\ndata: x\n\n",
+		"id: a:5,b:7\ndata: y\n\n",
+		"id: a:6,b:7\ndata: z\n\n",
+		"id: a:7,b:7\ndata: w\n\n",
+	}
+	if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+		t.Errorf("frames = %q, want %q", got, want)
 	}
 }

@@ -2,17 +2,16 @@ package refserver
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"sync"
-	"time"
-)
 
-// readHeaderTimeout bounds how long a client may take to send its request
-// headers, so idle dialers cannot hold connections (and fds) forever.
-const readHeaderTimeout = 10 * time.Second
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // A Server is the reference SSE server. Create it with New, then either
 // Serve a listener, Start one in the background, or mount Handler in a
@@ -23,6 +22,13 @@ type Server struct {
 	counters counters
 	hub      *hub
 	mux      *http.ServeMux
+	registry *prometheus.Registry
+
+	tls            *tls.Config // nil without TLS
+	token          token       // Config.Token
+	subscribeToken token       // Config.SubscribeToken
+	retryLine      []byte      // "retry: N\n\n", or nil
+	rawHead        []byte      // rawHeader, then retryLine
 
 	mu       sync.Mutex
 	closed   bool
@@ -31,19 +37,39 @@ type Server struct {
 	serveErr error          // what Start's background Serve returned
 }
 
-// New validates cfg and returns a Server. No goroutine starts until the
-// Server is used.
+// New validates cfg, loads or generates its TLS certificate, and returns a
+// Server. No goroutine starts until the Server is used.
 func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, closing: make(chan struct{})}
+	tc, err := tlsConfig(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:            cfg,
+		closing:        make(chan struct{}),
+		tls:            tc,
+		token:          newToken(cfg.Token),
+		subscribeToken: newToken(cfg.SubscribeToken),
+	}
+	if cfg.Retry > 0 {
+		s.retryLine = appendRetry(nil, cfg.Retry)
+	}
+	s.rawHead = append([]byte(rawHeader), s.retryLine...)
 	s.hub = newHub(cfg, &s.counters)
+	s.registry = s.newRegistry()
 	s.mux = http.NewServeMux()
-	// A method pattern gives 405 with an Allow header for other methods;
-	// unknown paths get the mux's 404.
+	// A method pattern gives 405 with an Allow header for other methods
+	// (GET covers HEAD); unknown paths get the mux's 404.
 	s.mux.HandleFunc("GET /events", s.handleEvents)
+	s.mux.HandleFunc("POST /publish", s.handlePublish)
+	s.mux.HandleFunc("POST /publish/batch", s.handleBatch)
+	s.mux.Handle("GET /metrics", s.metricsHandler())
+	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
+	s.mux.HandleFunc("GET /stats", s.handleStats)
 	return s, nil
 }
 
@@ -51,28 +77,65 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Config() Config { return s.cfg }
 
 // Stats returns a snapshot of the server's counters.
-func (s *Server) Stats() Stats { return s.counters.snapshot() }
+func (s *Server) Stats() Stats {
+	st := s.counters.snapshot()
+	st.Topics = s.hub.topics.count()
+	return st
+}
 
-// Handler returns the server's http.Handler: GET /events, 404 for unknown
-// paths, 405 for other methods on known ones. Calling it starts the event
-// generator. Serving HTTP/1.1 streams without a goroutine each needs a
-// server whose ResponseWriters can be hijacked, which net/http's are.
+// TopicStats returns a snapshot of every topic's counters, sorted by name.
+func (s *Server) TopicStats() []TopicStats {
+	ts := s.hub.topics.all()
+	out := make([]TopicStats, len(ts))
+	for i, t := range ts {
+		out[i] = TopicStats{
+			Name:            t.name,
+			Subscribers:     t.subscribers.Load(),
+			EventsPublished: t.published.Load(),
+			LastID:          t.lastID(),
+			Deliveries:      t.delivered.Load(),
+			Dropped:         t.dropped.Load(),
+		}
+	}
+	return out
+}
+
+// Certificate returns the server's TLS certificate, for clients to trust
+// (a self-signed one in particular), or nil without TLS.
+func (s *Server) Certificate() *x509.Certificate {
+	if s.tls == nil {
+		return nil
+	}
+	return s.tls.Certificates[0].Leaf
+}
+
+// Handler returns the server's http.Handler: the endpoints, 404 for
+// unknown paths, 405 for other methods on known ones. Calling it starts
+// the event generators. Serving HTTP/1.1 streams without a goroutine each
+// needs a server whose ResponseWriters can be hijacked, which net/http's
+// are.
 func (s *Server) Handler() http.Handler {
 	s.hub.start()
 	return s.mux
 }
 
-// httpServer returns an http.Server that speaks HTTP/1.1 and cleartext
-// HTTP/2 with prior knowledge (h2c) on the same listener.
-func (s *Server) httpServer() *http.Server {
+// httpServer returns an http.Server for the cleartext or the TLS side of
+// the listener, speaking the protocols the Config enables on that side.
+func (s *Server) httpServer(secure bool) *http.Server {
 	var p http.Protocols
-	p.SetHTTP1(true)
-	p.SetUnencryptedHTTP2(true)
+	if secure {
+		p.SetHTTP1(s.cfg.serves(ProtoH1TLS))
+		p.SetHTTP2(s.cfg.serves(ProtoH2))
+	} else {
+		p.SetHTTP1(s.cfg.serves(ProtoH1))
+		p.SetUnencryptedHTTP2(s.cfg.serves(ProtoH2C))
+	}
 	return &http.Server{
 		Handler:           s.mux,
 		Protocols:         &p,
 		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: int(s.cfg.MaxStreams)},
-		ReadHeaderTimeout: readHeaderTimeout,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 	}
 }
 
@@ -114,9 +177,30 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 func (s *Server) serve(ctx context.Context, ln net.Listener) error {
 	s.hub.start()
-	hs := s.httpServer()
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	var servers []*http.Server
+	errc := make(chan error, 2)
+	launch := func(hs *http.Server, l net.Listener) {
+		servers = append(servers, hs)
+		go func() { errc <- hs.Serve(l) }()
+	}
+	plain := s.cfg.serves(ProtoH1) || s.cfg.serves(ProtoH2C)
+	sniffed := make(chan struct{})
+	switch {
+	case s.tls != nil && plain:
+		sn := newSniffer(ln, s.cfg.ReadHeaderTimeout)
+		go func() {
+			defer close(sniffed)
+			sn.run()
+		}()
+		launch(s.httpServer(false), sn.plain)
+		launch(s.httpServer(true), tls.NewListener(sn.secure, s.tls))
+	case s.tls != nil:
+		close(sniffed)
+		launch(s.httpServer(true), tls.NewListener(ln, s.tls))
+	default:
+		close(sniffed)
+		launch(s.httpServer(false), ln)
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -129,13 +213,27 @@ func (s *Server) serve(ctx context.Context, ln net.Listener) error {
 	s.hub.stop()
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	if hs.Shutdown(sctx) != nil {
-		hs.Close()
+	var wg sync.WaitGroup
+	for _, hs := range servers {
+		wg.Go(func() {
+			if hs.Shutdown(sctx) != nil {
+				hs.Close()
+			}
+		})
 	}
-	if err == nil {
-		if err = <-errc; errors.Is(err, http.ErrServerClosed) {
-			err = nil
+	wg.Wait()
+	n := len(servers)
+	if err != nil {
+		n--
+	}
+	for range n {
+		if e := <-errc; err == nil && !errors.Is(e, http.ErrServerClosed) {
+			err = e
 		}
+	}
+	<-sniffed
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
 	}
 	return err
 }

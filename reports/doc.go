@@ -3,10 +3,20 @@
 //
 // A Report is a versioned JSON document (see Schema). Its keys are a public
 // contract: users' scripts and CI pipelines read them, so keys are only ever
-// added, never renamed. Every other format (text, …) is rendered from a
-// Report, so each works on a saved file as well as at the end of a run.
+// added, never renamed. Every other format is rendered from a Report, so each
+// works on a saved file as well as at the end of a run:
 //
-// The package depends on the standard library and hdrhistogram-go only; it
-// never imports the load generator, so `ssebench report old.json` works
-// without the engine.
+//	Report ─┬─ text, md, csv           for people, PRs and spreadsheets
+//	        ├─ hgrm, hlog              for HdrHistogram's plotter and log tools
+//	        └─ charts ─┬─ html         inline SVG, one self-contained page
+//	                   └─ svg, png     one image of every chart
+//
+// Formats lists them; Lookup and LookupMulti find one by name. Several runs
+// render together where the format allows: overlaid in the charts, side by
+// side in md, one table in csv.
+//
+// The package depends on the standard library, hdrhistogram-go and, for the
+// charts, gonum.org/v1/plot (pure Go: it draws SVG and PNG with no browser,
+// JavaScript or build step). It never imports the load generator, so
+// `ssebench report old.json` works without the engine.
 package reports

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"time"
 )
@@ -18,6 +17,9 @@ type Report struct {
 	Schema int `json:"schema"`
 	// Tool names the program and version that wrote the report.
 	Tool string `json:"tool"`
+	// Label names the run in comparisons (legends, table columns). Empty
+	// means Name derives one; `ssebench report` uses the file name.
+	Label string `json:"label,omitempty"`
 	// Target is the URL of the event stream, or "embedded" details for the
 	// in-process reference server.
 	Target string `json:"target"`
@@ -183,22 +185,3 @@ type SelfCheck struct {
 
 // Encoder writes a Report in one format.
 type Encoder func(w io.Writer, r *Report) error
-
-// encoders maps a format name to its Encoder.
-var encoders = map[string]Encoder{
-	"text": Text,
-	"json": JSON,
-}
-
-// Names lists the formats Lookup knows, sorted.
-func Names() []string {
-	return []string{"json", "text"}
-}
-
-// Lookup returns the Encoder for a format name.
-func Lookup(name string) (Encoder, error) {
-	if e, ok := encoders[name]; ok {
-		return e, nil
-	}
-	return nil, fmt.Errorf("reports: unknown format %q (have %v)", name, Names())
-}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -15,31 +16,53 @@ import (
 
 // progress shows a run's progress on stderr: mpb bars on a terminal, one
 // plain line per interval otherwise (CI logs), nothing with --quiet.
+//
+// The first bar is subscribers connected of the most the run opens, with
+// the schedule's current target (and stage); the second is the steady state
+// against its planned length, or, with --stages, the whole run against the
+// stages' length.
 type progress struct {
-	w        io.Writer
-	plain    bool
-	quiet    bool
-	p        *mpb.Progress
-	subs     *mpb.Bar
-	elapsed  *mpb.Bar
-	steadyMS int64
+	w      io.Writer
+	plain  bool
+	quiet  bool
+	stages bool
+	p      *mpb.Progress
+	subs   *mpb.Bar
+	clock  *mpb.Bar
+	total  int64 // the clock bar's total, ms
 	// Live figures shown by the bars' decorators; written by update.
-	rate  atomic.Uint64 // events/s of the last interval
-	p99US atomic.Int64
+	rate       atomic.Uint64 // events/s of the last interval
+	p99US      atomic.Int64
+	target     atomic.Int64
+	stage      atomic.Int64
+	steady     atomic.Bool
+	steadyMS   atomic.Int64
+	reconnects atomic.Int64
 }
 
 func newProgress(w io.Writer, quiet bool, cfg *loadgen.Config) *progress {
-	pr := &progress{w: w, quiet: quiet, plain: !isTerminal(w)}
+	pr := &progress{w: w, quiet: quiet, plain: !isTerminal(w), stages: len(cfg.Stages) > 0}
 	if quiet || pr.plain {
 		return pr
 	}
-	pr.steadyMS = cfg.Duration.Milliseconds()
+	requested := int64(cfg.Subscribers)
+	planned := cfg.Duration
+	if pr.stages {
+		requested = int64(cfg.Stages.Max())
+		planned = cfg.Stages.Duration()
+	}
+	pr.total = planned.Milliseconds()
 	pr.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(200*time.Millisecond))
-	pr.subs = pr.p.AddBar(int64(cfg.Subscribers),
+	pr.subs = pr.p.AddBar(requested,
 		mpb.PrependDecorators(decor.Name("connected  ", decor.WC{W: 11}), decor.CountersNoUnit("%d / %d", decor.WCSyncWidth)),
+		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return pr.shapeText(len(cfg.Stages)) })),
 	)
-	pr.elapsed = pr.p.AddBar(pr.steadyMS,
-		mpb.PrependDecorators(decor.Name("steady     ", decor.WC{W: 11}), decor.Any(func(s decor.Statistics) string {
+	label := "steady     "
+	if pr.stages {
+		label = "run        "
+	}
+	pr.clock = pr.p.AddBar(pr.total,
+		mpb.PrependDecorators(decor.Name(label, decor.WC{W: 11}), decor.Any(func(s decor.Statistics) string {
 			return fmt.Sprintf("%4.1fs / %.0fs", float64(s.Current)/1000, float64(s.Total)/1000)
 		}, decor.WCSyncWidth)),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
@@ -49,6 +72,32 @@ func newProgress(w io.Writer, quiet bool, cfg *loadgen.Config) *progress {
 	return pr
 }
 
+// shapeText describes the schedule's state for the connected bar: target,
+// stage, phase and reconnects.
+func (pr *progress) shapeText(stages int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "target %d", pr.target.Load())
+	if stages > 0 {
+		if st := pr.stage.Load(); st <= int64(stages) {
+			fmt.Fprintf(&b, "  stage %d/%d", st, stages)
+		} else {
+			b.WriteString("  stages done")
+		}
+	}
+	if pr.steady.Load() {
+		b.WriteString("  steady")
+		if pr.stages {
+			fmt.Fprintf(&b, " %.1fs", float64(pr.steadyMS.Load())/1000)
+		}
+	} else {
+		b.WriteString("  ramp")
+	}
+	if n := pr.reconnects.Load(); n > 0 {
+		fmt.Fprintf(&b, "  reconnects %d", n)
+	}
+	return b.String()
+}
+
 // update is loadgen's Progress callback; it must not block.
 func (pr *progress) update(p loadgen.Progress) {
 	if pr.quiet {
@@ -56,20 +105,42 @@ func (pr *progress) update(p loadgen.Progress) {
 	}
 	pr.rate.Store(uint64(p.EventsPerS))
 	pr.p99US.Store(p.FanoutP99US)
+	pr.target.Store(int64(p.Target))
+	pr.stage.Store(int64(p.Stage))
+	pr.steady.Store(p.Steady)
+	pr.steadyMS.Store(p.SteadyElapsed.Milliseconds())
+	pr.reconnects.Store(p.Reconnects)
 	if pr.plain {
-		phase := "ramp"
-		if p.Steady {
-			phase = "steady " + p.SteadyElapsed.Round(time.Second/10).String()
-		}
-		fmt.Fprintf(pr.w, "[%6.1fs] %-14s connected %d/%d  %.0f ev/s  %.2f MB/s  p50 %s  p99 %s  errors %d\n",
-			p.ElapsedS, phase, p.Connected, p.Requested, p.EventsPerS, p.BytesPerS/1e6,
-			fmtUS(p.FanoutP50US), fmtUS(p.FanoutP99US), p.Errors)
+		fmt.Fprintln(pr.w, plainLine(p))
 		return
 	}
 	pr.subs.SetCurrent(int64(p.Connected))
-	if p.Steady {
-		pr.elapsed.SetCurrent(min(p.SteadyElapsed.Milliseconds(), pr.steadyMS))
+	switch {
+	case pr.stages:
+		pr.clock.SetCurrent(min(p.RunElapsed.Milliseconds(), pr.total))
+	case p.Steady || p.SteadyElapsed > 0:
+		pr.clock.SetCurrent(min(p.SteadyElapsed.Milliseconds(), pr.total))
 	}
+}
+
+// plainLine formats one progress line for a log:
+//
+//	[  12.0s] stage 2/3 steady 4.0s  connected 1000/1000 (target 1000)  …  reconnects 0 (+0)
+func plainLine(p loadgen.Progress) string {
+	phase := "ramp"
+	if p.Steady {
+		phase = "steady " + p.SteadyElapsed.Round(time.Second/10).String()
+	}
+	if p.Stages > 0 {
+		if p.Stage <= p.Stages {
+			phase = fmt.Sprintf("stage %d/%d %s", p.Stage, p.Stages, phase)
+		} else {
+			phase = "stages done"
+		}
+	}
+	return fmt.Sprintf("[%6.1fs] %-22s connected %d/%d (target %d)  %.0f ev/s  %.2f MB/s  p50 %s  p99 %s  errors %d  reconnects %d (+%d)",
+		p.ElapsedS, phase, p.Connected, p.Requested, p.Target, p.EventsPerS, p.BytesPerS/1e6,
+		fmtUS(p.FanoutP50US), fmtUS(p.FanoutP99US), p.Errors, p.Reconnects, p.Interval.Reconnects)
 }
 
 // done completes the bars and waits for mpb to draw them one last time.
@@ -78,7 +149,7 @@ func (pr *progress) done() {
 		return
 	}
 	pr.subs.Abort(false)
-	pr.elapsed.Abort(false)
+	pr.clock.Abort(false)
 	pr.p.Wait()
 }
 

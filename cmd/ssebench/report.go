@@ -2,14 +2,39 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/ssebench/ssebench/reports"
 )
 
+// reportAbout is the help text of `ssebench report`; it lists the formats.
+func reportAbout() string {
+	var b strings.Builder
+	b.WriteString(`Renders saved JSON results (from ssebench run --out or --report-dir) in another format.
+
+With several files: text and json print one after another, md is a comparison table,
+csv is one table with a "run" column, and html, svg and png overlay the runs in every
+chart; hgrm and hlog hold one run per file. A run is named by its "label" key, else by
+its file name (the directory's name for a --report-dir report.json).
+
+Formats:
+`)
+	for _, f := range reports.Formats() {
+		fmt.Fprintf(&b, "  %-5s %s\n", f.Name, f.Summary)
+	}
+	b.WriteString("\npng is binary: give --out or redirect stdout to a file.")
+	return b.String()
+}
+
 func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report", "ssebench report [--format F] FILE...", "Re-renders saved JSON results (from `ssebench run --out`).", stderr)
-	format := fs.String("format", "text", "output `format`: text or json")
+	fs := newFlagSet("report", "ssebench report [--format F] [--out FILE] FILE...", reportAbout(), stderr)
+	format := fs.String("format", "text", "output `format`: "+strings.Join(reports.Names(), ", "))
+	out := fs.String("out", "", "write to `file` instead of stdout")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -17,21 +42,105 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if len(files) == 0 {
 		return usageErrorf("report needs at least one result file")
 	}
-	encode, err := reports.Lookup(*format)
+	f, err := reports.LookupFormat(*format)
 	if err != nil {
 		return usageErrorf("--format: %v", err)
 	}
+	rs := make([]*reports.Report, len(files))
 	for i, path := range files {
-		rep, err := reports.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if i > 0 {
-			io.WriteString(stdout, "\n")
-		}
-		if err := encode(stdout, rep); err != nil {
+		if rs[i], err = reports.ReadFile(path); err != nil {
 			return err
 		}
 	}
-	return nil
+	// The JSON output stays the document that was read; every other
+	// format names the runs.
+	if f.Name != "json" {
+		labelRuns(files, rs)
+	}
+	if *out == "" {
+		if f.Binary && isTerminal(stdout) {
+			return usageErrorf("--format %s is binary and stdout is a terminal: give --out FILE or redirect stdout to a file", f.Name)
+		}
+		err = f.EncodeAll(stdout, rs)
+	} else {
+		err = writeFileAtomic(*out, func(w io.Writer) error { return f.EncodeAll(w, rs) })
+	}
+	if errors.Is(err, reports.ErrOneReport) {
+		return usageErrorf("--format %s: %v", f.Name, err)
+	}
+	return err
+}
+
+// lookupStdout returns the encoder for a summary written to stdout,
+// refusing a binary format when stdout is a terminal.
+func lookupStdout(name string, stdout io.Writer) (reports.Encoder, error) {
+	f, err := reports.LookupFormat(name)
+	if err != nil {
+		return nil, usageErrorf("--format: %v", err)
+	}
+	if f.Binary && isTerminal(stdout) {
+		return nil, usageErrorf("--format %s is binary and stdout is a terminal: redirect stdout to a file, or use --report-dir", name)
+	}
+	return f.Encode, nil
+}
+
+// labelRuns names the runs that have no label after their files: the base
+// name without extension, or for a --report-dir "report.json" the
+// directory's name. Where two names collide the parent directory is kept
+// too, then the whole path, so every legend entry is distinct.
+func labelRuns(paths []string, rs []*reports.Report) {
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		base := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
+		if base == "report" {
+			if dir := filepath.Base(filepath.Dir(p)); dir != "." && dir != string(filepath.Separator) {
+				base = dir
+			}
+		}
+		names[i] = base
+	}
+	for _, long := range []func(string) string{
+		func(p string) string {
+			return filepath.Join(filepath.Base(filepath.Dir(p)), strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)))
+		},
+		func(p string) string { return p },
+	} {
+		seen := map[string]int{}
+		for _, n := range names {
+			seen[n]++
+		}
+		for i, p := range paths {
+			if seen[names[i]] > 1 {
+				names[i] = long(p)
+			}
+		}
+	}
+	for i, r := range rs {
+		if r.Label == "" {
+			r.Label = names[i]
+		}
+	}
+}
+
+// writeFileAtomic writes path through a temporary file in the same
+// directory and renames it into place, so a failed render never leaves a
+// half-written file behind.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ssebench-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	// CreateTemp makes the file 0600; a report is for sharing.
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

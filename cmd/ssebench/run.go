@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/ssebench/ssebench/loadgen"
 	refserver "github.com/ssebench/ssebench/reference-server"
@@ -17,6 +18,12 @@ const runAbout = `Opens --subscribers Server-Sent Events streams to URL over --p
 --duration of steady state (after every subscriber has connected or failed), and reports
 fan-out latency (publish to receive), connect time, time to first event, events, bytes,
 gaps, duplicates and failures by class.
+
+Load shape: subscribers start all at once, over --ramp, at --connect-rate, or follow
+--stages (k6-style; the holds are the steady state). Only the steady state makes the
+headline figures; the ramp is reported apart. A stream that ends is reconnected as
+EventSource does (server's retry: or --reconnect-delay, Last-Event-ID; 204 stops);
+a subscriber whose first attempt fails is not retried, so it counts as failed.
 
 With no URL, the reference server starts in this process on a free loopback port
 (--rate events/s of --payload bytes) and the run targets it.
@@ -46,19 +53,20 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	var rf runFlags
 	fs.IntVar(&cfg.Subscribers, "subscribers", cfg.Subscribers, "number of SSE `subscribers` to hold open")
-	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "steady-state `duration` to hold the subscribers, after all have connected")
-	fs.StringVar(&cfg.Protocol, "protocol", cfg.Protocol, "`protocol`: h1 (HTTP/1.1, one TCP connection per subscriber) or h2c (cleartext HTTP/2, streams over --connections)")
-	fs.IntVar(&cfg.Connections, "connections", cfg.Connections, "TCP `connections` to spread HTTP/2 streams over (h2c only)")
+	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "steady-state `duration` to hold the subscribers, after all have connected (not with --stages)")
+	fs.StringVar(&cfg.Protocol, "protocol", cfg.Protocol, "`protocol`: h1 (HTTP/1.1, one TCP connection per subscriber; http:// or https://), h2 (HTTP/2 over TLS, https://) or h2c (cleartext HTTP/2, http://); HTTP/2 streams go over --connections")
+	fs.IntVar(&cfg.Connections, "connections", cfg.Connections, "TCP `connections` to spread HTTP/2 streams over (h2, h2c); more open when the server's stream limit is reached")
 	fs.IntVar(&cfg.MaxDials, "max-dials", cfg.MaxDials, "connection attempts in `flight` at once")
 	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", cfg.ConnectTimeout, "`time` allowed from request start to response headers; slower subscribers fail as \"timeout\"")
 	fs.IntVar(&cfg.MaxEventBytes, "max-event-bytes", cfg.MaxEventBytes, "largest event accepted, in `bytes`; a larger one fails its stream as \"too_large\"")
 	fs.DurationVar(&cfg.Interval, "interval", cfg.Interval, "time-series `interval` of the result and the progress display")
 	addTargetFlags(fs, &cfg.TargetOptions)
-	addShapeFlags(fs, &cfg.ShapeOptions)
+	shape := addShapeFlags(fs, &cfg.ShapeOptions)
 	lat := addLatencyFlags(fs)
+	ro := addReportFlags(fs)
 	fs.StringVar(&rf.out, "out", "", "write the JSON result to `file`")
 	fs.StringVar(&rf.dump, "dump", "", "write every event the first subscriber receives to `file` as JSON Lines")
-	fs.StringVar(&rf.format, "format", "text", "summary `format` on stdout: text or json")
+	fs.StringVar(&rf.format, "format", "text", "summary `format` on stdout: "+strings.Join(reports.Names(), ", "))
 	fs.BoolVar(&rf.quiet, "quiet", false, "no progress display on stderr")
 	fs.Float64Var(&rf.rate, "rate", refserver.DefaultRate, "embedded reference server only: `events` per second")
 	fs.IntVar(&rf.payload, "payload", refserver.DefaultPayloadBytes, "embedded reference server only: data field size in `bytes`")
@@ -69,11 +77,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(pos) > 1 {
 		return usageErrorf("run takes at most one URL, got %d arguments: %q", len(pos), pos)
 	}
-	encode, err := reports.Lookup(rf.format)
+	encode, err := lookupStdout(rf.format, stdout)
 	if err != nil {
-		return usageErrorf("--format: %v", err)
+		return err
 	}
 	cfg.Tool = "ssebench/" + version
+	shape.apply(&cfg, setFlags(fs))
 	if err := lat.apply(&cfg); err != nil {
 		return err
 	}
@@ -97,6 +106,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		defer stop()
 		cfg.URL, cfg.Embedded = url, true
 	}
+	if err := lat.resolve(&cfg); err != nil {
+		return err
+	}
 
 	if rf.dump != "" {
 		f, err := os.Create(rf.dump)
@@ -114,11 +126,18 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		f.Close()
 	}
+	if err := ro.open(); err != nil {
+		return err
+	}
+	defer ro.close()
 
 	prog := newProgress(stderr, rf.quiet, &cfg)
-	cfg.Progress = prog.update
+	cfg.Progress = ro.chain(prog.update)
 	rep, runErr := loadgen.Run(ctx, cfg)
 	prog.done()
+	if errors.Is(runErr, loadgen.ErrTooManyForLimits) {
+		return &codeError{code: exitUsage, err: runErr} // fails before starting: a usage problem
+	}
 	if rep == nil {
 		return runErr
 	}
@@ -126,6 +145,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err := reports.WriteFile(rf.out, rep); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
+	}
+	if err := ro.finish(rep, stderr, rf.quiet); err != nil {
+		return err
 	}
 	if err := encode(stdout, rep); err != nil {
 		return err

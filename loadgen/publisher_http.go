@@ -1,0 +1,60 @@
+package loadgen
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/textproto"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+// maxPublishResponseBytes is how much of a publish response is read (and
+// discarded) so that its connection can be reused; a longer one costs a
+// new connection, not memory.
+const maxPublishResponseBytes = 64 << 10
+
+// publishHeader checks h and returns it as an http.Header, without a
+// "Host" entry, which it returns apart (a request's Host is a field).
+func publishHeader(h RequestHeader) (http.Header, string, error) {
+	out, host := http.Header{}, ""
+	for name, vals := range h {
+		if !httpguts.ValidHeaderFieldName(name) {
+			return nil, "", fmt.Errorf("%q is not a valid header name", name)
+		}
+		for _, v := range vals {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return nil, "", fmt.Errorf("header %s: %q is not a valid value", name, v)
+			}
+		}
+		k := textproto.CanonicalMIMEHeaderKey(name)
+		if k == "Host" && len(vals) > 0 {
+			host = vals[len(vals)-1]
+			continue
+		}
+		out[k] = append(out[k], vals...)
+	}
+	return out, host, nil
+}
+
+// validToken tells whether s is an HTTP token, as a method must be.
+func validToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }
+
+// newPublishClient returns the HTTP client of the publisher's workers: one
+// keep-alive connection per worker at most, no proxy (a load test of a
+// loopback server must not detour), no transparent decompression.
+func newPublishClient(workers int, timeout time.Duration) (*http.Client, *http.Transport) {
+	tr := &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          workers,
+		MaxIdleConnsPerHost:   workers,
+		MaxConnsPerHost:       workers,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   timeout,
+		ResponseHeaderTimeout: timeout,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     true, // for https; cleartext stays HTTP/1.1
+	}
+	return &http.Client{Transport: tr, Timeout: timeout}, tr
+}

@@ -1,0 +1,158 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ssebench/ssebench/reports"
+)
+
+// deliveryPoll is how often the drain checks whether every subscriber has
+// every published event.
+const deliveryPoll = 5 * time.Millisecond
+
+// finish ends publishing with the steady state at end, lets requests that
+// were due or in flight complete, then keeps the streams open until every
+// subscriber holding a stream when an event was sent has received it, for
+// at most PublishDrain after end in all. The runner calls it from the
+// goroutine that drives the schedule, after the steady state and before it
+// closes the streams; when ctx has ended (interrupted run) the streams are
+// already closing and it only stops the workers.
+//
+// The delivery ratio's boundary follows from this: an event counts if its
+// publish request succeeded and either every delivery arrived in the drain
+// (the ratio is then exactly 1 when nothing was lost), or it was sent at
+// least PublishDrain before the streams closed, so that it had that long to
+// arrive (an interrupted run, or one that lost events).
+func (p *publisher) finish(ctx context.Context, end time.Time) {
+	p.clock.end(end)
+	if p.ctx == nil {
+		return // the steady state never began: nothing was published
+	}
+	interrupted := ctx.Err() != nil
+	if interrupted {
+		p.cancel(errRunInterrupted)
+	}
+	deadline := end.Add(p.o.PublishDrain)
+	done := make(chan struct{})
+	go func() {
+		p.workers.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(time.Until(deadline))
+	select {
+	case <-done:
+	case <-t.C:
+		p.cancel(errDrainDeadline)
+		<-done
+	}
+	t.Stop()
+	if context.Cause(p.ctx) == errDrainDeadline {
+		p.countUnsent(p.clock.elapsed(end))
+	}
+	complete, closeAt := false, end
+	if !interrupted {
+		complete = p.awaitDeliveries(ctx, deadline)
+		closeAt = time.Now()
+	}
+	p.cancel(nil)
+	p.tr.CloseIdleConnections()
+	p.mu.Lock()
+	p.complete = complete
+	p.cutoff = closeAt.Sub(p.base) - p.o.PublishDrain
+	p.mu.Unlock()
+}
+
+// countUnsent counts as failed the requests due within the steady state
+// (of length steady) that no worker sent.
+func (p *publisher) countUnsent(steady time.Duration) {
+	n := 0
+	for k := 0; k < p.n && p.due(k) < steady; k++ {
+		if e := p.table.get(k); e == nil || e.sentNS.Load() == 0 {
+			n++
+		}
+	}
+	p.mu.Lock()
+	p.failed += uint64(n)
+	if p.firstErr == "" && n > 0 {
+		p.firstErr = errDrainDeadline.Error()
+	}
+	p.mu.Unlock()
+}
+
+// awaitDeliveries waits until every successfully published event has
+// reached every subscriber expected to get it, or until deadline. It scans
+// forward from the oldest incomplete event, so the whole wait costs one
+// pass over the table plus one check per poll.
+func (p *publisher) awaitDeliveries(ctx context.Context, deadline time.Time) bool {
+	tk := time.NewTicker(deliveryPoll)
+	defer tk.Stop()
+	lo := 0
+	for {
+		for ; lo < p.n; lo++ {
+			e := p.table.get(lo)
+			if e != nil && e.state.Load() == pubOK && e.delivered.Load() < e.expect.Load() {
+				break
+			}
+		}
+		if lo >= p.n {
+			return true
+		}
+		if !time.Now().Before(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tk.C:
+		}
+	}
+}
+
+// fill puts the publish figures and the delivery ratio into rep, with
+// warnings for what makes them incomplete. Call it after finish.
+func (p *publisher) fill(rep *reports.Report) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	lat, err := reports.Summarize(p.latency)
+	if err != nil {
+		return err
+	}
+	rep.Publish = &reports.Publish{Sent: p.sent, Failed: p.failed, LatencyUS: lat}
+	if rep.DurationS > 0 {
+		rep.Publish.RatePerS = float64(p.sent) / rep.DurationS
+	}
+	var matched, counted, delivered, expected uint64
+	p.table.each(func(_ int, e *pubEntry) {
+		if e.state.Load() != pubOK {
+			return
+		}
+		d := uint64(e.delivered.Load())
+		matched += d
+		if !p.complete && time.Duration(e.sentNS.Load()-1) > p.cutoff {
+			return
+		}
+		counted++
+		delivered += d
+		expected += uint64(e.expect.Load())
+	})
+	if expected > 0 {
+		r := float64(delivered) / float64(expected)
+		rep.DeliveryRatio = &r
+	}
+
+	if p.failed > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of %d publish requests failed (first: %s)", p.failed, p.sent+p.failed, p.firstErr))
+	}
+	switch {
+	case p.sent > 0 && matched == 0:
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("none of the %d events ssebench published reached a subscriber with its marker (%s<seq>): check that --publish-url publishes to the stream the subscribers read and that the server passes the body through", p.sent, p.prefixS))
+	case counted < p.sent:
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the delivery ratio counts the %d of %d published events that were sent at least %s (--publish-drain) before the streams closed", counted, p.sent, p.o.PublishDrain))
+	}
+	if !p.complete && !rep.Interrupted && matched > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("some subscribers still lacked published events %s (--publish-drain) after the steady state; the delivery ratio counts them as lost", p.o.PublishDrain))
+	}
+	return nil
+}

@@ -1,0 +1,229 @@
+package loadgen
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+func TestLinear_Target(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	tests := []struct {
+		name    string
+		l       Linear
+		elapsed time.Duration
+		want    Step
+	}{
+		{"at once", Linear{To: 5}, 0, Step{N: 5, Hold: true}},
+		{"start", Linear{To: 10, Over: 100 * ms}, 0, Step{N: 0}},
+		{"just before first", Linear{To: 10, Over: 100 * ms}, 9 * ms, Step{N: 0}},
+		{"first", Linear{To: 10, Over: 100 * ms}, 10 * ms, Step{N: 1}},
+		{"middle", Linear{To: 10, Over: 100 * ms}, 55 * ms, Step{N: 5}},
+		{"end holds", Linear{To: 10, Over: 100 * ms}, 100 * ms, Step{N: 10, Hold: true}},
+		{"after holds", Linear{To: 10, Over: 100 * ms}, time.Hour, Step{N: 10, Hold: true}},
+		{"down truncates toward From", Linear{From: 10, To: 0, Over: 100 * ms}, 15 * ms, Step{N: 9}},
+		{"flat", Linear{From: 3, To: 3, Over: time.Second}, 0, Step{N: 3, Hold: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.l.Target(tt.elapsed); got != tt.want {
+				t.Errorf("%+v.Target(%s) = %+v, want %+v", tt.l, tt.elapsed, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStages_Target(t *testing.T) {
+	t.Parallel()
+	s := Stages{{30 * time.Second, 1000}, {60 * time.Second, 1000}, {0, 500}, {10 * time.Second, 500}, {10 * time.Second, 0}}
+	tests := []struct {
+		elapsed time.Duration
+		want    Step
+	}{
+		{0, Step{N: 0}},
+		{15 * time.Second, Step{N: 500}},
+		{30 * time.Second, Step{N: 1000, Hold: true}},
+		{89 * time.Second, Step{N: 1000, Hold: true}},
+		{90 * time.Second, Step{N: 500, Hold: true}}, // the 0s stage jumps
+		{100 * time.Second, Step{N: 500}},
+		{105 * time.Second, Step{N: 250}},
+		{110 * time.Second, Step{N: 0, Done: true}},
+		{time.Hour, Step{N: 0, Done: true}},
+	}
+	for _, tt := range tests {
+		if got := s.Target(tt.elapsed); got != tt.want {
+			t.Errorf("Target(%s) = %+v, want %+v", tt.elapsed, got, tt.want)
+		}
+	}
+	if got, want := s.Duration(), 110*time.Second; got != want {
+		t.Errorf("Duration() = %s, want %s", got, want)
+	}
+	if got, want := s.Max(), 1000; got != want {
+		t.Errorf("Max() = %d, want %d", got, want)
+	}
+	if got := (Stages{{time.Second, 5}}).Target(2 * time.Second); got != (Step{N: 5, Done: true}) {
+		t.Errorf("after a last stage with target 5: %+v, want N 5, Done", got)
+	}
+}
+
+func TestParseStages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    Stages
+		wantErr string // substring; "" = valid
+	}{
+		{in: "30s:1000,60s:1000,10s:0", want: Stages{{30 * time.Second, 1000}, {time.Minute, 1000}, {10 * time.Second, 0}}},
+		{in: " 1m30s : 5 , 0s:0", want: Stages{{90 * time.Second, 5}, {0, 0}}},
+		{in: "", wantErr: "no stages"},
+		{in: "30s", wantErr: `stage 1 "30s": want DURATION:TARGET`},
+		{in: "30s:10,60x:10", wantErr: `stage 2 "60x:10": duration "60x"`},
+		{in: "30s:10,1s:-3", wantErr: `stage 2 "1s:-3": target "-3"`},
+		{in: "30s:ten", wantErr: `target "ten"`},
+		{in: "-1s:10", wantErr: `duration "-1s"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseStages(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("ParseStages(%q) error = %v, want one containing %q", tt.in, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseStages(%q) = %v", tt.in, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ParseStages(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+			if again, err := ParseStages(got.String()); err != nil || !reflect.DeepEqual(again, got) {
+				t.Errorf("round trip of %q = %v, %v", got.String(), again, err)
+			}
+		})
+	}
+}
+
+// driveLog records what a driver did, in synctest's fake time.
+type driveLog struct {
+	t0      time.Time
+	started []time.Duration // start time of each start call, in order
+	stopped []int           // slots stopped, in order
+	steady  []time.Duration // steady on/off toggles, alternating from on
+}
+
+func newDriveLog(d *driver, t0 time.Time) *driveLog {
+	l := &driveLog{t0: t0}
+	d.start = func(int) { l.started = append(l.started, time.Since(t0)) }
+	d.stop = func(i int) { l.stopped = append(l.stopped, i) }
+	d.steady = func(on bool, now time.Time) { l.steady = append(l.steady, now.Sub(t0)) }
+	if d.pending == nil {
+		d.pending = func() int64 { return 0 }
+	}
+	return l
+}
+
+func TestDriver_rampSpreadsStartsAndHoldsDuration(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		d := &driver{sched: Linear{To: 10, Over: 100 * time.Millisecond}, maxSteady: time.Second}
+		t0 := time.Now()
+		l := newDriveLog(d, t0)
+		res := d.run(t.Context(), t0)
+		if got, want := len(l.started), 10; got != want {
+			t.Fatalf("started %d slots, want %d", got, want)
+		}
+		for i, at := range l.started {
+			if want := time.Duration(i+1) * 10 * time.Millisecond; at != want {
+				t.Errorf("slot %d started at %s, want %s", i, at, want)
+			}
+		}
+		if want := []time.Duration{100 * time.Millisecond}; !reflect.DeepEqual(l.steady, want) {
+			t.Errorf("steady toggles at %v, want %v", l.steady, want)
+		}
+		if got, want := time.Since(t0), 1100*time.Millisecond; got != want {
+			t.Errorf("drive ended after %s, want %s", got, want)
+		}
+		if res != (driveResult{Steady: time.Second, Open: true}) {
+			t.Errorf("result = %+v, want 1s steady, left open, not interrupted", res)
+		}
+		if len(l.stopped) != 0 {
+			t.Errorf("stopped %v; the runner closes the rest", l.stopped)
+		}
+	})
+}
+
+func TestDriver_stagesRampDownAndSteadyWindows(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ms := time.Millisecond
+		// Up to 4 over 40ms, hold 100ms, down to 2 over 20ms, hold 50ms, down to 0.
+		s := Stages{{40 * ms, 4}, {100 * ms, 4}, {20 * ms, 2}, {50 * ms, 2}, {10 * ms, 0}}
+		d := &driver{sched: s}
+		t0 := time.Now()
+		l := newDriveLog(d, t0)
+		res := d.run(t.Context(), t0)
+		if got, want := l.started, []time.Duration{10 * ms, 20 * ms, 30 * ms, 40 * ms}; !reflect.DeepEqual(got, want) {
+			t.Errorf("starts at %v, want %v", got, want)
+		}
+		if got, want := l.stopped, []int{3, 2, 1, 0}; !reflect.DeepEqual(got, want) {
+			t.Errorf("stopped %v, want newest first %v", got, want)
+		}
+		want := []time.Duration{40 * ms, 140 * ms, 160 * ms, 210 * ms}
+		if !reflect.DeepEqual(l.steady, want) {
+			t.Errorf("steady toggles at %v, want %v", l.steady, want)
+		}
+		if got, want := res.Steady, 150*ms; got != want {
+			t.Errorf("steady total = %s, want %s", got, want)
+		}
+		if got, want := time.Since(t0), s.Duration(); got != want {
+			t.Errorf("drive ended after %s, want %s (the stages' length)", got, want)
+		}
+	})
+}
+
+func TestDriver_steadyWaitsForFirstAnswers(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var pending atomic.Int64
+		pending.Store(1)
+		// Answered between two steps, so the order of simultaneous timers
+		// does not matter.
+		time.AfterFunc(250*time.Millisecond-time.Millisecond/2, func() { pending.Store(0) })
+		d := &driver{sched: Linear{To: 3}, maxSteady: 100 * time.Millisecond, pending: pending.Load}
+		t0 := time.Now()
+		l := newDriveLog(d, t0)
+		res := d.run(t.Context(), t0)
+		if want := []time.Duration{250 * time.Millisecond}; !reflect.DeepEqual(l.steady, want) {
+			t.Errorf("steady toggles at %v, want %v", l.steady, want)
+		}
+		if got, want := time.Since(t0), 350*time.Millisecond; got != want || res.Steady != 100*time.Millisecond {
+			t.Errorf("drive ended after %s with %s steady, want %s with 100ms", got, res.Steady, want)
+		}
+	})
+}
+
+func TestDriver_cancelInterrupts(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+		defer cancel()
+		d := &driver{sched: Linear{To: 2}, maxSteady: time.Hour}
+		t0 := time.Now()
+		l := newDriveLog(d, t0)
+		res := d.run(ctx, t0)
+		if res != (driveResult{Steady: 500 * time.Millisecond, Interrupted: true, Open: true}) {
+			t.Errorf("result = %+v, want interrupted after 500ms of steady state", res)
+		}
+		if want := []time.Duration{0}; !reflect.DeepEqual(l.steady, want) {
+			t.Errorf("steady toggles at %v, want %v", l.steady, want)
+		}
+	})
+}

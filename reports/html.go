@@ -1,0 +1,282 @@
+package reports
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"image/color"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// HTML writes one self-contained page: summary cards, the latency
+// percentile spectra, the time series, errors, warnings and the
+// configuration. Charts are inline SVG and the style sheet is inline, so
+// the page works offline, runs no script and fetches nothing. Given
+// several runs it overlays them, one colour per run throughout.
+func HTML(w io.Writer, rs []*Report) error {
+	page, err := newHTMLPage(rs)
+	if err != nil {
+		return err
+	}
+	return htmlTemplate.Execute(w, page)
+}
+
+//go:embed html.tmpl
+var htmlSource string
+
+var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
+
+// htmlPage is what html.tmpl renders.
+type htmlPage struct {
+	Title    string
+	Runs     []htmlRun
+	Cards    []htmlCard
+	Latency  []htmlChart // the spectra and latency over time
+	Series   []htmlChart // throughput, connections and errors over time
+	Settings []htmlRow   // what ran: run facts, then the config echo
+	Errors   []htmlRow   // one row per error class
+	Multi    bool
+}
+
+// htmlRun is one run's name, colour and description.
+type htmlRun struct {
+	Name, Color, Line string
+	Interrupted       bool
+	Warnings          []string
+}
+
+// htmlCard is one headline figure, with one value per run.
+type htmlCard struct {
+	Label  string
+	Values []htmlValue
+}
+
+// htmlValue is one run's figure on a card.
+type htmlValue struct {
+	Color, Run, Text, Sub string
+	Bad                   bool // drawn in red: errors, gaps, failures
+}
+
+// htmlChart is one inline SVG chart.
+type htmlChart struct {
+	ID, Title, Caption string
+	SVG                template.HTML // rendered by gonum's SVG canvas, which escapes text
+	Points             int
+}
+
+// htmlRow is a table row with one cell per run; Differs marks rows whose
+// cells are not all equal, so a comparison shows what changed.
+type htmlRow struct {
+	Key     string
+	Cells   []string
+	Differs bool
+}
+
+func newHTMLPage(rs []*Report) (*htmlPage, error) {
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("reports: html: no result to render")
+	}
+	pg := &htmlPage{Multi: len(rs) > 1}
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = r.Name()
+		pg.Runs = append(pg.Runs, htmlRun{Name: names[i], Color: hexColor(runColor(i)), Line: runLine(r),
+			Interrupted: r.Interrupted, Warnings: r.Warnings})
+	}
+	pg.Title = "ssebench: " + strings.Join(names, " vs ")
+	pg.Cards = htmlCards(rs, pg.Runs)
+
+	for i, c := range charts(rs) {
+		svg, err := chartSVG(c)
+		if err != nil {
+			return nil, err
+		}
+		hc := htmlChart{ID: c.id, Title: c.title, Caption: c.caption, SVG: template.HTML(svg), Points: c.points}
+		if i < 4 {
+			pg.Latency = append(pg.Latency, hc)
+		} else {
+			pg.Series = append(pg.Series, hc)
+		}
+	}
+
+	var err error
+	if pg.Settings, err = htmlSettings(rs); err != nil {
+		return nil, err
+	}
+	pg.Errors = htmlErrors(rs)
+	return pg, nil
+}
+
+// htmlCards builds the summary cards.
+func htmlCards(rs []*Report, runs []htmlRun) []htmlCard {
+	card := func(label string, f func(r *Report) htmlValue) htmlCard {
+		c := htmlCard{Label: label}
+		for i, r := range rs {
+			v := f(r)
+			v.Color, v.Run = runs[i].Color, runs[i].Name
+			c.Values = append(c.Values, v)
+		}
+		return c
+	}
+	lat := func(l Latency, v func(Latency) int64) string {
+		if l.Count == 0 {
+			return "–"
+		}
+		return ms(float64(v(l))) + " ms"
+	}
+	return []htmlCard{
+		card("Subscribers connected", func(r *Report) htmlValue {
+			s := r.Subscribers
+			return htmlValue{Text: fmt.Sprintf("%s / %s", group(int64(s.Connected)), group(int64(s.Requested))),
+				Sub: fmt.Sprintf("%d failed · %d dropped", s.Failed, s.Dropped), Bad: s.Failed > 0 || s.Dropped > 0}
+		}),
+		card("Events per second", func(r *Report) htmlValue {
+			return htmlValue{Text: group(int64(r.Events.RatePerS + 0.5)),
+				Sub: fmt.Sprintf("%s events in %.1f s", group(int64(r.Events.Received)), r.DurationS)}
+		}),
+		card("Throughput", func(r *Report) htmlValue {
+			return htmlValue{Text: fmt.Sprintf("%.2f MB/s", r.Events.BytesPerS/1e6),
+				Sub: fmt.Sprintf("%.1f MB received", float64(r.Events.Bytes)/1e6)}
+		}),
+		card("Fan-out p50", func(r *Report) htmlValue {
+			l := r.LatencyUS.Fanout
+			return htmlValue{Text: lat(l, func(l Latency) int64 { return l.P50 }), Sub: "p90 " + lat(l, func(l Latency) int64 { return l.P90 })}
+		}),
+		card("Fan-out p99", func(r *Report) htmlValue {
+			l := r.LatencyUS.Fanout
+			return htmlValue{Text: lat(l, func(l Latency) int64 { return l.P99 }),
+				Sub: "p99.9 " + lat(l, func(l Latency) int64 { return l.P999 }) + " · max " + lat(l, func(l Latency) int64 { return l.Max })}
+		}),
+		card("Connect p99", func(r *Report) htmlValue {
+			l := r.LatencyUS.Connect
+			return htmlValue{Text: lat(l, func(l Latency) int64 { return l.P99 }), Sub: "p50 " + lat(l, func(l Latency) int64 { return l.P50 })}
+		}),
+		card("First event p50", func(r *Report) htmlValue {
+			l := r.LatencyUS.FirstEvent
+			return htmlValue{Text: lat(l, func(l Latency) int64 { return l.P50 }), Sub: "p99 " + lat(l, func(l Latency) int64 { return l.P99 })}
+		}),
+		card("Gaps", func(r *Report) htmlValue {
+			e := r.Events
+			return htmlValue{Text: group(int64(e.Gaps)), Sub: fmt.Sprintf("%d duplicates", e.Duplicates), Bad: e.Gaps > 0 || e.Duplicates > 0}
+		}),
+		card("Errors", func(r *Report) htmlValue {
+			n := sumErrors(r)
+			return htmlValue{Text: group(n), Sub: fmt.Sprintf("%d reconnects", r.Subscribers.Reconnects), Bad: n > 0}
+		}),
+	}
+}
+
+// htmlSettings lists what ran: facts of the run, then every key of the
+// configuration echo, one column per run.
+func htmlSettings(rs []*Report) ([]htmlRow, error) {
+	rows := []htmlRow{}
+	addI := func(key string, f func(i int, r *Report) string) {
+		row := htmlRow{Key: key}
+		for i, r := range rs {
+			row.Cells = append(row.Cells, f(i, r))
+		}
+		rows = append(rows, row)
+	}
+	add := func(key string, f func(*Report) string) {
+		addI(key, func(_ int, r *Report) string { return f(r) })
+	}
+	add("target", func(r *Report) string {
+		if r.Embedded {
+			return r.Target + " (embedded reference server)"
+		}
+		return r.Target
+	})
+	add("protocol", func(r *Report) string { return r.Protocol })
+	add("negotiated", func(r *Report) string { return r.Transport.Negotiated })
+	add("tool", func(r *Report) string { return r.Tool })
+	add("started", func(r *Report) string { return r.Started.UTC().Format("2006-01-02 15:04:05 UTC") })
+	add("steady state", func(r *Report) string { return fmt.Sprintf("%.2f s", r.DurationS) })
+	add("latency source", func(r *Report) string { return r.LatencySource })
+
+	// The union of config keys, in the order they first appear.
+	var order []string
+	vals := make([]map[string]string, len(rs))
+	for i, r := range rs {
+		kvs, err := flattenConfig(r.Config)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = map[string]string{}
+		for _, kv := range kvs {
+			if !slices.Contains(order, kv.key) {
+				order = append(order, kv.key)
+			}
+			vals[i][kv.key] = kv.value
+		}
+	}
+	for _, k := range order {
+		addI("config: "+k, func(i int, _ *Report) string {
+			if v, ok := vals[i][k]; ok {
+				return v
+			}
+			return "–"
+		})
+	}
+	for i := range rows {
+		for j, c := range rows[i].Cells {
+			if c == "" {
+				rows[i].Cells[j] = "–" // not recorded, e.g. by an older ssebench
+			}
+		}
+		for _, c := range rows[i].Cells[1:] {
+			if c != rows[i].Cells[0] {
+				rows[i].Differs = true
+			}
+		}
+	}
+	return rows, nil
+}
+
+// htmlErrors is one row per error class seen in any run: the count per
+// run, then the first example message.
+func htmlErrors(rs []*Report) []htmlRow {
+	classes := map[string]bool{}
+	for _, r := range rs {
+		for k := range r.Errors {
+			classes[k] = true
+		}
+	}
+	var rows []htmlRow
+	for _, k := range slices.Sorted(maps.Keys(classes)) {
+		row := htmlRow{Key: k}
+		example := ""
+		for _, r := range rs {
+			row.Cells = append(row.Cells, group(r.Errors[k]))
+			if example == "" {
+				example = r.ErrorSamples[k]
+			}
+		}
+		row.Cells = append(row.Cells, example)
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// hexColor writes c as a CSS colour.
+func hexColor(c color.RGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
+
+// group writes n with thousands separated by commas: 12,345.
+func group(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
