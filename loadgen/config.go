@@ -34,7 +34,8 @@ const (
 type Config struct {
 	// URL of the event stream. Required.
 	URL string `json:"url"`
-	// Subscribers to hold open. 0 means DefaultSubscribers.
+	// Subscribers to hold open. 0 means DefaultSubscribers; with Stages,
+	// the highest stage target.
 	Subscribers int `json:"subscribers"`
 	// Duration of the steady state, after every subscriber has connected or
 	// failed. 0 means DefaultDuration, except with Stages, whose holds make

@@ -1,13 +1,25 @@
 // Package loadgen opens and holds many Server-Sent Events subscriptions
 // against one endpoint and records what arrives.
 //
-//	Run ─► subscriber (one goroutine each) ─► sse.Reader ─► Recorder ─► Aggregator ─► *reports.Report
+//	Schedule ─► driver ─► subscriber (one goroutine each) ─► sse.Reader ─► Recorder ─► Aggregator ─► *reports.Report
 //
-// A run has two phases. During the ramp every subscriber dials (at most
-// Config.MaxDials at once); the ramp ends when every subscriber has a stream
-// or has failed. The steady state then lasts Config.Duration, and the
-// headline numbers (events, rates, fan-out latency) describe the steady state
-// only, so a slow connection storm does not blur them.
+// A Schedule says how many subscribers should hold a stream at each moment:
+// all at once, a linear ramp (Config.Ramp, Config.ConnectRate) then a hold,
+// or k6-style Stages. The driver opens subscribers (at most Config.MaxDials
+// handshakes at once) and closes the newest on a ramp-down.
+//
+// The steady state is every moment when the schedule holds a constant
+// target above 0 (the hold after a ramp; a stage whose target equals the
+// previous one) and every subscriber it asks for has had its first answer
+// (a stream or a failure). With a ramp it lasts Config.Duration; with Stages
+// it is the sum of the holds. The headline numbers (events, rates, fan-out
+// latency, inter-event gaps, events per subscriber) describe the steady
+// state only, so a connection storm or a ramp-down does not blur them;
+// report.Ramp holds the rest.
+//
+// A stream that ends is reconnected as EventSource does (reconnect.go), and
+// a self-check (selfcheck.go) tells when the load generator, not the server,
+// was the bottleneck.
 //
 // Fan-out latency is receive time minus the publish time the server put in
 // each event (Config.PublishTime extracts it). Both are wall-clock readings,

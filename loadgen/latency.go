@@ -78,7 +78,10 @@ type LatencyOptions struct {
 	// unique to the run and the request, and every subscriber looks for
 	// the marker anywhere in each event's data. The report then has
 	// fan-out latency from ssebench's own send time, the publish request
-	// latency and the delivery ratio. http or https.
+	// latency (successful requests, from when each was due) and the
+	// delivery ratio: events received ÷ the subscribers holding a stream
+	// when each was sent, over the events whose publish succeeded
+	// (duplicates count, so it can exceed 1). http or https.
 	PublishURL string `json:"publish_url,omitempty"`
 	// PublishMethod is the request method. "" means DefaultPublishMethod.
 	PublishMethod string `json:"publish_method,omitempty"`

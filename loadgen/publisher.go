@@ -25,6 +25,11 @@ import (
 //	                   │ sentNS[seq] (monotonic)                        │ fan-out
 //	subscriber ◄───────┴──── Latency: find marker, look up seq ◄────────┘
 //
+// Publishing happens in the steady state only, never during the ramp: an
+// event published while subscribers are still connecting reaches only some
+// of them, so the delivery ratio would need a different audience per event,
+// and its latency would be mixed with the connection storm's.
+//
 // Request k (from 0, seq k+1) is due when the steady state has lasted
 // k/rate (see steadyClock). A pool of PublishConcurrency workers takes
 // requests in order; a worker sleeps until its request is due, so a slow
@@ -45,10 +50,10 @@ type publisher struct {
 	client  *http.Client
 	tr      *http.Transport
 	runID   string
-	prefix  []byte // "ssebench-<run id>-", searched for in every event
-	prefixS string // the same, for rendering bodies
-	base    time.Time
-	n       int // requests the schedule can hold
+	prefix  []byte    // "ssebench-<run id>-", searched for in every event
+	prefixS string    // the same, for rendering bodies
+	base    time.Time // origin of the send times, read on the monotonic clock
+	n       int       // requests the schedule can hold
 	table   *seqTable
 	clock   *steadyClock
 	holding func() int // subscribers holding a stream now
@@ -251,6 +256,13 @@ func (p *publisher) send(k int, due time.Time, buf []byte) []byte {
 	e.expect.Store(uint32(p.holding()))
 	e.sentNS.Store(int64(now.Sub(p.base)) + 1)
 	resp, err := p.client.Do(req)
+	// The audience is taken again once the server has answered, and the
+	// larger count kept: a subscriber's first answer lets the steady state
+	// begin a moment before it is counted as holding a stream, so a
+	// request sent right at the start of a window can see one too few.
+	if h := uint32(p.holding()); h > e.expect.Load() {
+		e.expect.Store(h)
+	}
 	if err == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxPublishResponseBytes))
 		resp.Body.Close()

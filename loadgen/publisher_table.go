@@ -22,7 +22,8 @@ type pubEntry struct {
 	// subscribers.
 	delivered atomic.Uint32
 	// expect is the number of subscribers holding a stream when it was
-	// sent: the deliveries a lossless server makes.
+	// sent (or, if more, when it was answered): the deliveries a lossless
+	// server makes.
 	expect atomic.Uint32
 	// state is pubPending, pubOK or pubFailed.
 	state atomic.Uint32

@@ -225,6 +225,29 @@ func TestRun_publisher_coordinatedOmission(t *testing.T) {
 	}
 }
 
+// TestRun_publisher_pausesBetweenHolds runs two plateaus of --stages (4,
+// then 8 subscribers): the schedule pauses while the second four connect
+// and resumes where it left off, so every event has a settled audience.
+func TestRun_publisher_pausesBetweenHolds(t *testing.T) {
+	t.Parallel()
+	events, publish := startPubSub(t, &pubsub{})
+	const rate = 50
+	rep, err := run(t, t.Context(), Config{URL: events,
+		ShapeOptions:   ShapeOptions{Stages: Stages{{Target: 4}, {Duration: 600 * time.Millisecond, Target: 4}, {Target: 8}, {Duration: 600 * time.Millisecond, Target: 8}}},
+		LatencyOptions: LatencyOptions{PublishURL: publish, PublishRate: rate}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := rep.Publish
+	// One request per 20 ms of steady state, whatever the windows.
+	if want := rep.DurationS * rate; float64(p.Sent) < want-2 || float64(p.Sent) > want+2 || p.Failed != 0 {
+		t.Errorf("publish sent = %d, failed = %d; want %.0f±2 over %.2fs of steady state, 0", p.Sent, p.Failed, want, rep.DurationS)
+	}
+	if rep.DeliveryRatio == nil || *rep.DeliveryRatio != 1 {
+		t.Errorf("delivery_ratio = %s, want exactly 1 (warnings: %q)", ptrString(rep.DeliveryRatio), rep.Warnings)
+	}
+}
+
 func TestRun_publisher_interruptedCountsOnlyDrained(t *testing.T) {
 	t.Parallel()
 	events, publish := startPubSub(t, &pubsub{})

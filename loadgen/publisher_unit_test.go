@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -217,5 +218,31 @@ func TestLatencyOptions_validate(t *testing.T) {
 				t.Errorf("validate() = %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestLatencyOptions_configEcho(t *testing.T) {
+	t.Parallel()
+	cfg := Config{URL: "http://x/", LatencyOptions: LatencyOptions{
+		PublishURL: "http://x/pub", PublishRate: 5, PublishDrain: time.Second,
+		PublishHeader: RequestHeader{"Authorization": {"Bearer secret"}, "X-Channel": {"a"}},
+	}}
+	b, err := json.Marshal(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	for _, want := range []string{`"publish_url":"http://x/pub"`, `"publish_rate":5`, `"publish_drain":1000000000`,
+		`"publish_header":{`, `"Authorization":["[redacted]"]`, `"X-Channel":["a"]`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("config echo %s lacks %s", got, want)
+		}
+	}
+	if strings.Contains(got, "secret") {
+		t.Errorf("config echo %s leaks the publish credential", got)
+	}
+	b, _ = json.Marshal(&Config{URL: "http://x/"})
+	if strings.Contains(string(b), "publish_") {
+		t.Errorf("config echo without publisher mode %s has publish_ keys, want none", b)
 	}
 }

@@ -20,7 +20,6 @@ func sendEvents(w http.ResponseWriter, ids ...int) {
 }
 
 func TestRun_reconnectResumesWithLastEventID(t *testing.T) {
-	t.Parallel()
 	// Ground truth: each subscriber's first stream sets retry: 50 and sends
 	// ids 1..5, then ends. The subscriber must come back after 50 ms (not
 	// the 5 s --reconnect-delay) with Last-Event-ID: 5; the server resumes
@@ -93,7 +92,6 @@ func TestRun_reconnectResumesWithLastEventID(t *testing.T) {
 }
 
 func TestRun_reconnectRetriesNetworkFailures(t *testing.T) {
-	t.Parallel()
 	// The first reconnection is cut before its headers (a network failure):
 	// it is retried, and the second one succeeds.
 	const delay = 40 * time.Millisecond
@@ -150,7 +148,6 @@ func TestRun_reconnectRetriesNetworkFailures(t *testing.T) {
 }
 
 func TestRun_noContentStopsReconnecting(t *testing.T) {
-	t.Parallel()
 	for _, proto := range protocols {
 		t.Run(proto, func(t *testing.T) {
 			t.Parallel()
@@ -192,7 +189,6 @@ func TestRun_noContentStopsReconnecting(t *testing.T) {
 }
 
 func TestRun_noReconnect(t *testing.T) {
-	t.Parallel()
 	var requests atomic.Int64
 	g := newGate(3, 200*time.Millisecond)
 	url := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -219,7 +215,6 @@ func TestRun_noReconnect(t *testing.T) {
 }
 
 func TestRun_initialFailureIsNotRetried(t *testing.T) {
-	t.Parallel()
 	var requests atomic.Int64
 	url := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)

@@ -49,7 +49,6 @@ func TestSaturation(t *testing.T) {
 }
 
 func TestRun_selfCheck(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name      string
 		opts      SelfCheckOptions

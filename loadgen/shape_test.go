@@ -112,7 +112,6 @@ func (l *arrivalLog) wrap(h http.Handler) http.Handler {
 }
 
 func TestRun_rampSpreadsConnects(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name  string
 		shape ShapeOptions
@@ -139,16 +138,15 @@ func TestRun_rampSpreadsConnects(t *testing.T) {
 				if len(opens) != tt.subs {
 					t.Fatalf("server saw %d requests, want %d", len(opens), tt.subs)
 				}
-				// Evenly spread: each gap near span/(n-1). Generous bounds:
-				// the box is shared, but all-at-once would give gaps of ~0.
+				// Subscriber i (from 0) starts (i+1)·step after the run
+				// began, so the k-th request to arrive cannot arrive
+				// sooner: all at once would arrive at ~0. (Upper bounds
+				// would only measure how busy the box is.)
 				step := tt.span / time.Duration(tt.subs-1)
-				for i := 1; i < len(opens); i++ {
-					if gap := opens[i] - opens[i-1]; gap < step/3 {
-						t.Errorf("opens %d and %d only %s apart, want about %s (opens at %v)", i-1, i, gap, step, opens)
+				for k, at := range opens {
+					if want := time.Duration(k+1) * step; at < want {
+						t.Errorf("request %d arrived %s after the start, want >= %s (arrivals at %v)", k, at, want, opens)
 					}
-				}
-				if got := opens[len(opens)-1] - opens[0]; got < tt.span*3/4 {
-					t.Errorf("opens spread over %s, want about %s", got, tt.span)
 				}
 				if rep.Ramp == nil || rep.Ramp.DurationS < (tt.span*3/4).Seconds() {
 					t.Errorf("ramp = %+v, want a duration of about %s", rep.Ramp, tt.span)
@@ -156,7 +154,7 @@ func TestRun_rampSpreadsConnects(t *testing.T) {
 				if rep.Ramp.Events == 0 {
 					t.Error("ramp.events = 0, want the events received while connecting")
 				}
-				if d := rep.DurationS; d < 0.29 || d > 0.5 {
+				if d := rep.DurationS; d < 0.29 || d > 0.8 {
 					t.Errorf("duration_s = %.3f, want the 0.3 s steady state only", d)
 				}
 				if rep.Subscribers.Connected != tt.subs || len(rep.Errors) != 0 {
@@ -168,7 +166,6 @@ func TestRun_rampSpreadsConnects(t *testing.T) {
 }
 
 func TestRun_stagesRampUpHoldAndDown(t *testing.T) {
-	t.Parallel()
 	ms := time.Millisecond
 	stages := Stages{{200 * ms, 4}, {600 * ms, 4}, {300 * ms, 0}}
 	for _, proto := range protocols {
@@ -225,7 +222,6 @@ func TestRun_stagesRampUpHoldAndDown(t *testing.T) {
 }
 
 func TestRun_interEventGapGroundTruth(t *testing.T) {
-	t.Parallel()
 	// The server sends every 20 ms and notes the gaps it really left
 	// between sends (a busy box stretches some): the client's median gap
 	// must match the server's.
@@ -285,7 +281,6 @@ func TestRun_interEventGapGroundTruth(t *testing.T) {
 }
 
 func TestRun_perSubscriberEventsExact(t *testing.T) {
-	t.Parallel()
 	// The k-th stream to arrive gets 10·k events once all have arrived:
 	// 10, 20, 30, 40 events per subscriber.
 	const subs = 4

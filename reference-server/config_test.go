@@ -126,10 +126,10 @@ func TestConfig_JSON(t *testing.T) {
 	}
 
 	for _, bad := range []string{
-		`{"rat": 5}`,                               // misspelt key
-		`{"heartbeat": "fast"}`,                    // not a duration
+		`{"rat": 5}`,            // misspelt key
+		`{"heartbeat": "fast"}`, // not a duration
 		`{"generators": [{"topic": "a", "x": 1}]}`, // misspelt key inside
-		`{"rate": 1} {}`,                           // trailing data
+		`{"rate": 1} {}`, // trailing data
 	} {
 		var c Config
 		if err := json.Unmarshal([]byte(bad), &c); err == nil {

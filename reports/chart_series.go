@@ -74,7 +74,7 @@ func seriesChart(rs []*Report, id, title, yLabel, caption string, ss []series) c
 		}
 	}
 	if c.points == 0 {
-		noData(p, "no intervals")
+		noData(p, "no data")
 		return c
 	}
 	p.X.Min, p.Y.Min = 0, 0

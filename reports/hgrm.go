@@ -20,8 +20,8 @@ const hgrmTicksPerHalfDistance = 5
 // plotter reads one distribution per file, so this is one run's fan-out
 // only; see PercentileDistribution for the others.
 func HGRM(w io.Writer, r *Report) error {
-	if r.LatencyUS.Fanout.HDR == "" {
-		return fmt.Errorf("%w: hgrm: no fan-out histogram (fan-out latency was not measured)", ErrNoData)
+	if l := r.LatencyUS.Fanout; l.HDR == "" || l.Count == 0 {
+		return fmt.Errorf("%w: hgrm: no fan-out latencies (fan-out latency was not measured)", ErrNoData)
 	}
 	return PercentileDistribution(w, r.LatencyUS.Fanout, "fan-out latency")
 }

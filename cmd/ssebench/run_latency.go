@@ -49,7 +49,8 @@ func addLatencyFlags(fs *flag.FlagSet) *latencyFlags {
 		"  none              do not measure fan-out latency")
 	fs.StringVar(&l.o.PublishURL, "publish-url", "", "publisher mode: publish events to `URL` during the steady state, each with a marker\n"+
 		"subscribers find anywhere in the event data, and time them on ssebench's own clock; reports\n"+
-		"publish latency and the delivery ratio. \"embedded\" is the embedded reference server's POST /publish")
+		"publish latency and the delivery ratio. \"embedded\" is the embedded reference server's POST /publish\n"+
+		"(with --rate 0 every event is one ssebench published)")
 	fs.StringVar(&l.o.PublishMethod, "publish-method", loadgen.DefaultPublishMethod, "HTTP `method` of the publish requests")
 	fs.Func("publish-header", "publish request `header` 'Key: Value', repeatable; 'Host: name' sets the Host", func(s string) error {
 		name, value, err := parseHeader(s)

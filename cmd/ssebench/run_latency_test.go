@@ -151,3 +151,18 @@ func TestRun_publishEmbedded(t *testing.T) {
 		t.Errorf("fanout count = %d, want %d", got, want)
 	}
 }
+
+func TestHelp_documentsLatencyFlags(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := realMain([]string{"run", "-h"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("run -h exit %d", code)
+	}
+	for _, want := range []string{"--latency source", "json:PATH[:UNIT]", "< 1e11 s, < 1e14 ms, < 1e17 us, else ns",
+		"--publish-url URL", "--publish-method", "--publish-header", "--publish-body", "{marker}", "--publish-rate N", "(default 10/s)",
+		"--publish-concurrency", "--publish-timeout", "--publish-drain"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("run -h lacks %q", want)
+		}
+	}
+}

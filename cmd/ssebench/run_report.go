@@ -135,8 +135,11 @@ func (ro *reportOutputs) finish(rep *reports.Report, stderr io.Writer, quiet boo
 	var errs []error
 	if ro.hlog != "" {
 		ro.close()
-		if ro.logErr != nil {
-			errs = append(errs, fmt.Errorf("--hlog: writing the live log: %w", ro.logErr))
+		ro.mu.Lock()
+		logErr := ro.logErr
+		ro.mu.Unlock()
+		if logErr != nil {
+			errs = append(errs, fmt.Errorf("--hlog: writing the live log: %w", logErr))
 		}
 		if err := writeFileAtomic(ro.hlog, func(w io.Writer) error { return reports.HLog(w, rep) }); err != nil {
 			errs = append(errs, fmt.Errorf("--hlog: %w", err))
@@ -168,7 +171,7 @@ func (ro *reportOutputs) writeDir(rep *reports.Report, stderr io.Writer) ([]stri
 		files = append(files, file{f.File, func(w io.Writer) error { return f.Encode(w, rep) }})
 	}
 	for _, x := range extraHGRM {
-		if l := x.pick(rep); l.HDR != "" {
+		if l := x.pick(rep); l.HDR != "" && l.Count > 0 {
 			files = append(files, file{x.file, func(w io.Writer) error { return reports.PercentileDistribution(w, l, x.what) }})
 		}
 	}
