@@ -256,12 +256,10 @@ func (p *publisher) send(k int, due time.Time, buf []byte) []byte {
 	e.expect.Store(uint32(p.holding()))
 	e.sentNS.Store(int64(now.Sub(p.base)) + 1)
 	resp, err := p.client.Do(req)
-	// The audience is taken again once the server has answered, and the
-	// larger count kept: a subscriber's first answer lets the steady state
-	// begin a moment before it is counted as holding a stream, so a
-	// request sent right at the start of a window can see one too few.
-	if h := uint32(p.holding()); h > e.expect.Load() {
-		e.expect.Store(h)
+	// A subscriber that joined or left while the request was in flight
+	// may or may not have been subscribed when the server fanned it out.
+	if uint32(p.holding()) != e.expect.Load() {
+		e.unsettled.Store(true)
 	}
 	if err == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxPublishResponseBytes))

@@ -21,9 +21,11 @@ const deliveryPoll = 5 * time.Millisecond
 // already closing and it only stops the workers.
 //
 // The delivery ratio's boundary follows from this: an event counts if its
-// publish request succeeded and either every delivery arrived in the drain
-// (the ratio is then exactly 1 when nothing was lost), or it was sent at
-// least PublishDrain before the streams closed, so that it had that long to
+// publish request succeeded, the number of subscribers holding a stream was
+// the same when it was sent and when it was answered (its audience, the
+// deliveries expected), and either every delivery arrived in the drain (the
+// ratio is then exactly 1 when nothing was lost), or it was sent at least
+// PublishDrain before the streams closed, so that it had that long to
 // arrive (an interrupted run, or one that lost events).
 func (p *publisher) finish(ctx context.Context, end time.Time) {
 	p.clock.end(end)
@@ -92,7 +94,7 @@ func (p *publisher) awaitDeliveries(ctx context.Context, deadline time.Time) boo
 	for {
 		for ; lo < p.n; lo++ {
 			e := p.table.get(lo)
-			if e != nil && e.state.Load() == pubOK && e.delivered.Load() < e.expect.Load() {
+			if e != nil && e.state.Load() == pubOK && !e.unsettled.Load() && e.delivered.Load() < e.expect.Load() {
 				break
 			}
 		}
@@ -123,13 +125,17 @@ func (p *publisher) fill(rep *reports.Report) error {
 	if rep.DurationS > 0 {
 		rep.Publish.RatePerS = float64(p.sent) / rep.DurationS
 	}
-	var matched, counted, delivered, expected uint64
+	var matched, counted, unsettled, delivered, expected uint64
 	p.table.each(func(_ int, e *pubEntry) {
 		if e.state.Load() != pubOK {
 			return
 		}
 		d := uint64(e.delivered.Load())
 		matched += d
+		if e.unsettled.Load() {
+			unsettled++
+			return
+		}
 		if !p.complete && time.Duration(e.sentNS.Load()-1) > p.cutoff {
 			return
 		}
@@ -148,8 +154,11 @@ func (p *publisher) fill(rep *reports.Report) error {
 	switch {
 	case p.sent > 0 && matched == 0:
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("none of the %d events ssebench published reached a subscriber with its marker (%s<seq>): check that --publish-url publishes to the stream the subscribers read and that the server passes the body through", p.sent, p.prefixS))
-	case counted < p.sent:
+	case counted+unsettled < p.sent:
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the delivery ratio counts the %d of %d published events that were sent at least %s (--publish-drain) before the streams closed", counted, p.sent, p.o.PublishDrain))
+	}
+	if unsettled > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d published events were in flight while subscribers joined or left, so who should have got them is unknown; the delivery ratio leaves them out", unsettled))
 	}
 	if !p.complete && !rep.Interrupted && matched > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("some subscribers still lacked published events %s (--publish-drain) after the steady state; the delivery ratio counts them as lost", p.o.PublishDrain))

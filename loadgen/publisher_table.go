@@ -22,11 +22,15 @@ type pubEntry struct {
 	// subscribers.
 	delivered atomic.Uint32
 	// expect is the number of subscribers holding a stream when it was
-	// sent (or, if more, when it was answered): the deliveries a lossless
-	// server makes.
+	// sent: the deliveries a lossless server makes.
 	expect atomic.Uint32
 	// state is pubPending, pubOK or pubFailed.
 	state atomic.Uint32
+	// unsettled is set when the number of subscribers holding a stream
+	// changed while the request was in flight (a --stages transition, a
+	// reconnect): who should get the event is then unknown, and the
+	// delivery ratio leaves it out.
+	unsettled atomic.Bool
 }
 
 // tableChunk is the number of entries allocated at once (24 KiB).

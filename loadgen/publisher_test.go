@@ -239,9 +239,11 @@ func TestRun_publisher_pausesBetweenHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := rep.Publish
-	// One request per 20 ms of steady state, whatever the windows.
-	if want := rep.DurationS * rate; float64(p.Sent) < want-2 || float64(p.Sent) > want+2 || p.Failed != 0 {
-		t.Errorf("publish sent = %d, failed = %d; want %.0f±2 over %.2fs of steady state, 0", p.Sent, p.Failed, want, rep.DurationS)
+	// One request per 20 ms of steady state, whatever the windows. (The
+	// driver dates a window's end at the start of its tick, so a request
+	// may go out just before a window closes and count after it.)
+	if want := rep.DurationS * rate; float64(p.Sent) < want-3 || float64(p.Sent) > want+3 || p.Failed != 0 {
+		t.Errorf("publish sent = %d, failed = %d; want %.0f±3 over %.2fs of steady state, 0", p.Sent, p.Failed, want, rep.DurationS)
 	}
 	if rep.DeliveryRatio == nil || *rep.DeliveryRatio != 1 {
 		t.Errorf("delivery_ratio = %s, want exactly 1 (warnings: %q)", ptrString(rep.DeliveryRatio), rep.Warnings)
