@@ -24,10 +24,10 @@ type phaseTotals struct {
 }
 
 // aggregator collects what the Recorders hold, interval by interval. tick
-// is called from the ticker goroutine and from the driver (at a phase
-// change) and once at the end; tickMu serialises ticks, so the time series
-// and the onTick calls see the same intervals in the same order, and mu
-// guards the state that readers such as steadyElapsed share.
+// is called from the ticker goroutine and once at the end, setPhase from
+// the driver; tickMu serialises them, so the time series and the onTick
+// calls see the same intervals in the same order, and mu guards the state
+// that readers such as steadyElapsed share.
 type aggregator struct {
 	tickMu sync.Mutex
 	// onTick, when set, receives every interval appended to the series,
@@ -41,7 +41,9 @@ type aggregator struct {
 	steady   time.Time     // when the current steady window began; zero outside one
 	steadyD  time.Duration // length of the closed steady windows
 	totals   [phaseCount]phaseTotals
-	interval *hdrhistogram.Histogram // scratch: this interval's fan-out latencies
+	interval *hdrhistogram.Histogram // fan-out latencies of the interval being built
+	ivC      counters                // counters of the interval being built
+	scratch  *hdrhistogram.Histogram // fan-out latencies since the last collect
 	start    time.Time
 	last     time.Time
 	series   []reports.Interval
@@ -76,6 +78,7 @@ func newAggregator(n, nshards int, start time.Time) *aggregator {
 		recs:       make([]*Recorder, n),
 		shards:     make([]*shard, nshards),
 		interval:   reports.NewLatencyHistogram(),
+		scratch:    reports.NewLatencyHistogram(),
 		start:      start,
 		last:       start,
 		perSub:     make([]uint64, n),
@@ -99,9 +102,9 @@ func newAggregator(n, nshards int, start time.Time) *aggregator {
 	return a
 }
 
-// collect drains every Recorder and shard into the current phase's totals and
-// returns the interval since the previous collect.
-func (a *aggregator) collect(now time.Time) reports.Interval {
+// collect drains every Recorder and shard into the current phase's totals
+// and into the interval being built.
+func (a *aggregator) collect() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t := &a.totals[a.phase]
@@ -114,22 +117,30 @@ func (a *aggregator) collect(now time.Time) reports.Interval {
 			a.present[i] = a.present[i] || up
 		}
 	}
-	a.interval.Reset()
+	a.scratch.Reset()
 	for _, s := range a.shards {
 		s.mu.Lock()
-		a.interval.Merge(s.h)
+		a.scratch.Merge(s.h)
 		s.h.Reset()
 		s.mu.Unlock()
 	}
 	t.c.add(c)
-	t.fanout.Merge(a.interval)
+	t.fanout.Merge(a.scratch)
+	a.ivC.add(c)
+	a.interval.Merge(a.scratch)
+}
 
+// emit ends the interval being built at now and returns it.
+func (a *aggregator) emit(now time.Time) reports.Interval {
 	a.connMu.Lock()
 	connected := a.connected
 	errs, recs := a.intervalErrs, a.intervalRec
 	a.intervalErrs, a.intervalRec = 0, 0
 	a.connMu.Unlock()
 
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.ivC
 	secs := now.Sub(a.last).Seconds()
 	a.last = now
 	iv := reports.Interval{
@@ -149,11 +160,14 @@ func (a *aggregator) collect(now time.Time) reports.Interval {
 		iv.EventsPerS = float64(c.events) / secs
 		iv.BytesPerS = float64(c.bytes) / secs
 	}
+	a.ivC = counters{}
+	a.interval.Reset()
+	a.series = append(a.series, iv)
 	return iv
 }
 
-// tick collects an interval, appends it to the time series and passes it
-// to onTick.
+// tick ends an interval: it collects, appends the interval to the time
+// series and passes it to onTick.
 func (a *aggregator) tick(now time.Time) reports.Interval {
 	a.tickMu.Lock()
 	defer a.tickMu.Unlock()
@@ -161,24 +175,22 @@ func (a *aggregator) tick(now time.Time) reports.Interval {
 }
 
 func (a *aggregator) tickLocked(now time.Time) reports.Interval {
-	iv := a.collect(now)
-	a.mu.Lock()
-	a.series = append(a.series, iv)
-	a.mu.Unlock()
+	a.collect()
+	iv := a.emit(now)
 	if a.onTick != nil {
 		a.onTick(iv, now)
 	}
 	return iv
 }
 
-// setPhase collects everything recorded so far into the current phase, as
-// an interval of the series, then switches phase, so the boundary between
-// ramp and steady state is exact to within the events in flight during the
-// switch.
+// setPhase collects everything recorded so far into the current phase, then
+// switches phase, so the boundary between ramp and steady state is exact to
+// within the events in flight during the switch. The interval being built
+// goes on across the switch: the time series keeps its regular steps.
 func (a *aggregator) setPhase(p int, now time.Time) {
 	a.tickMu.Lock()
 	defer a.tickMu.Unlock()
-	a.tickLocked(now)
+	a.collect()
 	a.switchPhase(p, now)
 }
 

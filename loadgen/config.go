@@ -77,10 +77,8 @@ type Config struct {
 	// JSON line {"type","data","id"}. Written from one goroutine.
 	Dump io.Writer `json:"-"`
 	// Progress, when set, is called with every interval of the result's
-	// time series: each --interval, at each start and end of a steady-state
-	// window, and once at the end. Calls come from the ticker or the
-	// schedule's goroutine but never overlap, in the series' order. It must
-	// not block.
+	// time series: each Interval and once at the end. Calls never overlap
+	// and come in the series' order. It must not block.
 	Progress func(Progress) `json:"-"`
 	// Tool names the program and version for the report.
 	Tool string `json:"-"`

@@ -36,7 +36,9 @@ func TestRun_reconnectResumesWithLastEventID(t *testing.T) {
 				switch id := r.Header.Get("Last-Event-ID"); id {
 				case "":
 					g.arrive()
-					<-g.open
+					if !g.wait(r) {
+						return
+					}
 					fmt.Fprintf(w, "retry: %d\n\n", retry.Milliseconds())
 					sendEvents(w, 1, 2, 3, 4, 5)
 					return // ends the stream
@@ -112,7 +114,9 @@ func TestRun_reconnectRetriesNetworkFailures(t *testing.T) {
 					k := int(arrivals.Add(1))
 					sseHeaders(w)
 					g.arrive()
-					<-g.open
+					if !g.wait(r) {
+						return
+					}
 					sendEvents(w, 100*k)
 					return
 				}
@@ -161,7 +165,9 @@ func TestRun_noContentStopsReconnecting(t *testing.T) {
 				}
 				sseHeaders(w)
 				g.arrive()
-				<-g.open
+				if !g.wait(r) {
+					return
+				}
 				sendEvents(w, 1)
 			}))
 			rep, err := run(t, t.Context(), Config{URL: url, Protocol: proto, Subscribers: 2, Duration: 800 * time.Millisecond,
@@ -195,7 +201,9 @@ func TestRun_noReconnect(t *testing.T) {
 		requests.Add(1)
 		sseHeaders(w)
 		g.arrive()
-		<-g.open
+		if !g.wait(r) {
+			return
+		}
 		sendEvents(w, 1)
 	}))
 	rep, err := run(t, t.Context(), Config{URL: url, Subscribers: 3, Duration: 600 * time.Millisecond,
@@ -227,6 +235,18 @@ func TestRun_initialFailureIsNotRetried(t *testing.T) {
 	}
 	if rep.Subscribers.Failed != 2 || rep.Subscribers.Dropped != 0 {
 		t.Errorf("failed = %d, dropped = %d, want 2, 0", rep.Subscribers.Failed, rep.Subscribers.Dropped)
+	}
+}
+
+// wait blocks until the gate opens or the request ends; false means the
+// request ended first. A handler must never outlive its client: a blocked
+// handler would hang the test server's Close.
+func (g *gate) wait(r *http.Request) bool {
+	select {
+	case <-g.open:
+		return true
+	case <-r.Context().Done():
+		return false
 	}
 }
 

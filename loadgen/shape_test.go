@@ -293,7 +293,9 @@ func TestRun_perSubscriberEventsExact(t *testing.T) {
 				sseHeaders(w)
 				k := int(arrivals.Add(1))
 				g.arrive()
-				<-g.open
+				if !g.wait(r) {
+					return
+				}
 				for id := 1; id <= 10*k; id++ {
 					sendEvents(w, id)
 				}

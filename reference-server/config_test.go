@@ -168,8 +168,8 @@ func TestParseGenerator(t *testing.T) {
 			t.Errorf("ParseGenerator(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
 			continue
 		}
-		// String writes what ParseGenerator reads.
-		if back, err := ParseGenerator(got.String()); err != nil || back != got {
+		// String writes what ParseGenerator reads (with defaults spelt out).
+		if back, err := ParseGenerator(got.String()); err != nil || back.String() != got.String() || back.Validate() != got.Validate() {
 			t.Errorf("ParseGenerator(%q.String() = %q) = %+v, %v", tt.in, got.String(), back, err)
 		}
 	}

@@ -470,6 +470,9 @@ func TestWorker_registerResumesWithoutGapsOrDuplicates(t *testing.T) {
 		h.publish(tp, msg)
 		live.subscribe(t, h)
 		from7.subscribe(t, h)
+		// A server answers 200 only once the worker has registered the
+		// stream; this waits for the same moment.
+		synctest.Wait()
 		for range 3 {
 			h.publish(tp, msg)
 		}

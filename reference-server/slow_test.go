@@ -9,14 +9,28 @@ import (
 	"time"
 )
 
+// A slowReader is a subscription that is not read until asked to.
+type slowReader struct {
+	io.Reader          // the body, after the response head
+	conn      net.Conn // nil over HTTP/2
+}
+
+// unthrottle lets a slow reader read at full speed once it reads: a small
+// receive buffer would otherwise cap a TCP connection far below the rate
+// of events.
+func (s slowReader) unthrottle() {
+	if s.conn != nil {
+		s.conn.(*net.TCPConn).SetReadBuffer(4 << 20)
+	}
+}
+
 // openSlowReader subscribes and does not read until asked to. Over h1 it is
 // a bare TCP connection with a small receive buffer; over HTTP/2 a stream
-// whose body is left unread, with a small window. It returns what to read
-// later: the body, after the response head.
-func openSlowReader(t *testing.T, e *env, path string) io.Reader {
+// whose body is left unread, with a small window.
+func openSlowReader(t *testing.T, e *env, path string) slowReader {
 	t.Helper()
 	if e.m != "h1" {
-		return mustSubscribe(t, e.newClient(t, 64<<10), e.url+path).resp.Body
+		return slowReader{Reader: mustSubscribe(t, e.newClient(t, 64<<10), e.url+path).resp.Body}
 	}
 	conn, err := net.Dial("tcp", e.addr)
 	if err != nil {
@@ -32,7 +46,7 @@ func openSlowReader(t *testing.T, e *env, path string) io.Reader {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("slow reader: %v, %v", resp, err)
 	}
-	return br // the body runs to the end of the connection
+	return slowReader{Reader: br, conn: conn} // the body runs to the end of the connection
 }
 
 // readFast checks that a fast reader sees every event promptly while cond
@@ -118,6 +132,7 @@ func TestServer_slowReaderDropsEventsWithinTheBound(t *testing.T) {
 		}
 		// The slow reader catches up and sees the events it lost as a gap
 		// in the ids, then events again.
+		slowBody.unthrottle()
 		s := &stream{br: bufio.NewReaderSize(slowBody, 64<<10)}
 		prev, gaps := uint64(0), 0
 		for range 2000 {
@@ -156,6 +171,7 @@ func TestServer_backlogDrains(t *testing.T) {
 		e := m.start(t, Config{Rate: 100, PayloadBytes: payload, MaxBacklogBytes: 4 << 20})
 		body := openSlowReader(t, e, "/events")
 		waitFor(t, 10*time.Second, "a backlog", func() bool { return e.srv.Stats().BacklogBytes > 0 })
+		body.unthrottle()
 		go io.Copy(io.Discard, body)
 		waitFor(t, 10*time.Second, "the backlog to drain", func() bool { return e.srv.Stats().BacklogBytes == 0 })
 		if st := e.srv.Stats(); st.SlowDisconnects != 0 || st.Dropped != 0 {

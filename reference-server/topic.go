@@ -121,6 +121,9 @@ func (ts *topicSet) list(names []string) ([]*topic, error) {
 	}
 	out := make([]*topic, 0, len(names))
 	for _, n := range names {
+		if n == "" { // ?topic= names no topic; it is not the default
+			return nil, validTopic(n)
+		}
 		t, err := ts.get(n)
 		if err != nil {
 			return nil, err

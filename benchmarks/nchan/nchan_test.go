@@ -42,6 +42,9 @@ func findNchan() (bin, module string, err error) {
 		return bin, "", nil // built in
 	}
 	if m := os.Getenv("SSEBENCH_NCHAN_MODULE"); m != "" {
+		if _, err := os.Stat(m); err != nil {
+			return "", "", fmt.Errorf("SSEBENCH_NCHAN_MODULE: %w", err)
+		}
 		return bin, m, nil
 	}
 	for _, m := range moduleCandidates {
