@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
@@ -65,7 +64,11 @@ type aggregator struct {
 	intervalRec  int64 // successful reconnections since the last collect
 
 	connected int // subscribers holding a stream now, guarded by connMu
-	dropped   int // sessions that ended having lost their stream, guarded by connMu
+	// connectedAtEnd is connected when the run ended (ended is set), what
+	// the last interval reports: it is ticked after the streams closed.
+	connectedAtEnd int
+	ended          bool
+	dropped        int // sessions that ended having lost their stream, guarded by connMu
 	// everConn and failed are filled by the runner at the end, from its
 	// slots: a slot that got a stream at least once, and one that was
 	// answered but never got one.
@@ -134,6 +137,9 @@ func (a *aggregator) collect() {
 func (a *aggregator) emit(now time.Time) reports.Interval {
 	a.connMu.Lock()
 	connected := a.connected
+	if a.ended {
+		connected = a.connectedAtEnd
+	}
 	errs, recs := a.intervalErrs, a.intervalRec
 	a.intervalErrs, a.intervalRec = 0, 0
 	a.connMu.Unlock()
@@ -231,6 +237,14 @@ func (a *aggregator) interEvent() *hdrhistogram.Histogram {
 		s.mu.Unlock()
 	}
 	return h
+}
+
+// markEnd notes how many streams were held when the run ended, before they
+// are closed.
+func (a *aggregator) markEnd() {
+	a.connMu.Lock()
+	a.connectedAtEnd, a.ended = a.connected, true
+	a.connMu.Unlock()
 }
 
 // finish ticks the run's last interval at now, once the streams are
@@ -347,55 +361,4 @@ func (a *aggregator) totalReconnects() int64 {
 	a.connMu.Lock()
 	defer a.connMu.Unlock()
 	return a.reconnects
-}
-
-// fillShape fills the report's figures about the load's shape and
-// reconnections: the ramp (everything outside the steady state over a run of
-// runLen), reconnects and the events they lost, the per-subscriber, headers,
-// inter-event and reconnect distributions, and the warnings they call for.
-// Call it after the last collect.
-func (a *aggregator) fillShape(cfg *Config, rep *reports.Report, runLen time.Duration) error {
-	steady, ramp := &a.totals[phaseSteady], &a.totals[phaseRamp]
-	steadyD, _ := a.steadyElapsed(a.start.Add(runLen))
-	fanout, err := reports.Summarize(ramp.fanout)
-	if err != nil {
-		return err
-	}
-	rep.Ramp = &reports.Phase{
-		DurationS: max(0, (runLen - steadyD).Seconds()),
-		Events:    ramp.c.events,
-		FanoutUS:  fanout,
-	}
-	rep.Events.LostOnReconnect = steady.c.lost
-	a.connMu.Lock()
-	rep.Subscribers.Reconnects = a.reconnects
-	a.connMu.Unlock()
-	for _, f := range []struct {
-		dst *reports.Latency
-		h   *hdrhistogram.Histogram
-	}{
-		{&rep.LatencyUS.Headers, a.headers},
-		{&rep.LatencyUS.Reconnect, a.reconnect},
-		{&rep.LatencyUS.InterEvent, a.interEvent()},
-		{&rep.PerSubscriberEvents, a.perSubscriber()},
-	} {
-		if *f.dst, err = reports.Summarize(f.h); err != nil {
-			return err
-		}
-	}
-
-	if steadyD == 0 && !rep.Interrupted {
-		rep.Warnings = append(rep.Warnings, "the run had no steady state (no hold above 0 subscribers once every subscriber had an answer): the headline figures are empty; see ramp")
-	}
-	if n := rep.Subscribers.Dropped; n > 0 {
-		why := "no reconnection succeeded before the end"
-		if cfg.NoReconnect {
-			why = "--no-reconnect was set"
-		}
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d subscriber sessions lost their stream and did not get it back (%s); see errors", n, why))
-	}
-	if n := a.errs[ClassNoContent]; n > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the server answered 204 No Content %d times, telling those subscribers to stop reconnecting", n))
-	}
-	return nil
 }

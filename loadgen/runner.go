@@ -111,6 +111,7 @@ func Run(ctx context.Context, cfg Config) (*reports.Report, error) {
 	res := drv.run(ctx, start)
 	interrupted := res.Interrupted
 	end := time.Now()
+	agg.markEnd()
 	sc.window(false, end)
 	close(stopTicks)
 	<-tickDone

@@ -14,6 +14,8 @@ import (
 // and closes the newest ones while more are (closing is not a failure).
 // Target is called from one goroutine and must not block.
 type Schedule interface {
+	// Target returns what the schedule asks for elapsed after the run
+	// began. elapsed never decreases from one call to the next.
 	Target(elapsed time.Duration) Step
 }
 

@@ -114,7 +114,8 @@ func (e *env) tlsConfig(tb testing.TB, alpn ...string) *tls.Config {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
-	return &tls.Config{RootCAs: pool, NextProtos: alpn}
+	host, _, _ := net.SplitHostPort(e.addr)
+	return &tls.Config{RootCAs: pool, NextProtos: alpn, ServerName: host}
 }
 
 // dial opens a raw connection in e's mode: TCP, or TLS with ALPN h2

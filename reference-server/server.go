@@ -227,7 +227,10 @@ func (s *Server) serve(ctx context.Context, ln net.Listener) error {
 		n--
 	}
 	for range n {
-		if e := <-errc; err == nil && !errors.Is(e, http.ErrServerClosed) {
+		// With a sniffer, the first server to shut down closes the
+		// shared listener, and the other may see that before its own
+		// Shutdown call marks it closing.
+		if e := <-errc; err == nil && !errors.Is(e, http.ErrServerClosed) && !errors.Is(e, net.ErrClosed) {
 			err = e
 		}
 	}

@@ -53,10 +53,14 @@ func newProgress(w io.Writer, quiet bool, cfg *loadgen.Config) *progress {
 	}
 	pr.total = planned.Milliseconds()
 	pr.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(200*time.Millisecond))
-	pr.subs = pr.p.AddBar(requested,
+	// A total of 0 makes a bar that never completes by itself, so it
+	// follows connected down (drops, ramp-downs) as well as up; SetTotal
+	// then only sets what it is drawn against.
+	pr.subs = pr.p.AddBar(0,
 		mpb.PrependDecorators(decor.Name("connected  ", decor.WC{W: 11}), decor.CountersNoUnit("%d / %d", decor.WCSyncWidth)),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return pr.shapeText(len(cfg.Stages)) })),
 	)
+	pr.subs.SetTotal(requested, false)
 	label := "steady     "
 	if pr.stages {
 		label = "run        "
