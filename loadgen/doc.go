@@ -21,10 +21,14 @@
 // a self-check (selfcheck.go) tells when the load generator, not the server,
 // was the bottleneck.
 //
-// Fan-out latency is receive time minus the publish time the server put in
-// each event (Config.PublishTime extracts it). Both are wall-clock readings,
-// so they are comparable only on one host or between hosts with synchronised
-// clocks; the embedded reference server shares the load generator's clock.
+// Fan-out latency comes from a LatencySource (Config.Latency). A
+// WallClockStamp subtracts the publish time the server put in each event
+// (the reference server's pub_ns, or a JSON field) from the receive time:
+// both are wall-clock readings, comparable only on one host or between hosts
+// with synchronised clocks. In publisher mode (publisher.go) ssebench
+// publishes marked events itself and matches each delivery to its send time
+// on its own monotonic clock, which makes any pub/sub server measurable
+// without trusting its clock.
 //
 // The package does no terminal or file I/O of its own: it returns a report
 // and calls Config.Progress; the command decides what to print and where.

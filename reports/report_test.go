@@ -138,6 +138,22 @@ func TestText_golden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "text.golden", buf.Bytes())
+
+	// Every optional row: publisher, ramp, reconnects, self-check.
+	r := sampleRun(t, "", 1)
+	ratio := 0.99875
+	r.DeliveryRatio = &ratio
+	r.Publish = &Publish{Sent: 500, Failed: 1, RatePerS: 100, LatencyUS: r.LatencyUS.Connect}
+	r.Ramp = &Phase{DurationS: 0.4, Events: 120}
+	r.Events.LostOnReconnect = 3
+	r.PerSubscriberEvents = r.LatencyUS.Connect
+	r.SelfCheck = SelfCheck{CPUPercent: 187, Cores: 2, ReaderLagUS: 25300, Saturated: true}
+	r.Interrupted = true
+	buf.Reset()
+	if err := Text(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "text_full.golden", buf.Bytes())
 }
 
 func TestWriteFile_atomic(t *testing.T) {
