@@ -27,8 +27,9 @@ const keepBacklogCap = 4 << 10
 // takes a func; binding the two funcs once per worker, with their arguments
 // and results in these fields, keeps a write free of allocations.
 type rawIO struct {
-	iov     [][]byte // what writeFn writes
-	buf     []byte   // where readFn reads
+	iov     [][]byte     // what writeFn writes
+	vecs    []unix.Iovec // writev's scratch
+	buf     []byte       // where readFn reads
 	n       int
 	err     error
 	writeFn func(fd uintptr) bool
@@ -37,6 +38,7 @@ type rawIO struct {
 
 func (io *rawIO) init() {
 	io.iov = make([][]byte, 0, maxIovecs)
+	io.vecs = make([]unix.Iovec, 0, maxIovecs)
 	io.buf = make([]byte, 512)
 	io.writeFn = io.write
 	io.readFn = io.read
@@ -49,7 +51,7 @@ func (io *rawIO) write(fd uintptr) bool {
 	if len(io.iov) == 1 {
 		io.n, io.err = unix.Write(int(fd), io.iov[0])
 	} else {
-		io.n, io.err = unix.Writev(int(fd), io.iov)
+		io.n, io.err = writev(int(fd), io.iov, &io.vecs)
 	}
 	return true
 }

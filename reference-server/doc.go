@@ -1,9 +1,11 @@
 // Package refserver is the reference Server-Sent Events server: it fans out
-// a generated event stream to every subscriber of GET /events, as fast as Go
-// allows, so that it can serve as the baseline other servers are measured
-// against and as the target of the load generator's tests.
+// events published on topics (by built-in generators and by POST /publish)
+// to every subscriber of GET /events, as fast as Go allows, so that it can
+// serve as the baseline other servers are measured against, as the target
+// of the load generator's tests, and as a server people run on its own.
 //
-//	generator ─► topic (id, stamp, encode once) ─► [delay line] ─► worker × GOMAXPROCS ─► subscribers
+//	generator, POST /publish ─► topic (id, encode once) ─► [delay line] ─► [coalescer]
+//	    ─► replay ring + worker × GOMAXPROCS ─► subscribers
 //
 // # Wire format
 //
@@ -15,38 +17,55 @@
 //	\n
 //
 // seq starts at 1 and grows by 1 per event of a topic. The publish time is
-// the wall clock, in Unix nanoseconds, when the event was created, before
-// any Delay and fan-out; a client's receive time minus it is the fan-out
-// latency. pad is a string of 'x' sized so that the data value is exactly
-// Config.PayloadBytes long; when that is shorter than the data without
-// padding (about 39 bytes), pad is "" and the data is as short as it can
-// be. There is no event: line, so the event type is "message", and no
-// comment lines. DataPrefix and ParsePublishTime let a client read the
-// publish time without allocating.
+// the wall clock, in Unix nanoseconds, at which the event was due on its
+// generator's schedule, before any Delay and fan-out; a client's receive
+// time minus it is the fan-out latency, including any time the generator
+// itself was late. pad is a string of 'x' sized so that the data value is
+// exactly Config.PayloadBytes long; when that is shorter than the data
+// without padding (about 39 bytes), pad is "" and the data is as short as
+// it can be. There is no event: line, so the event type is "message".
+// DataPrefix and ParsePublishTime let a client read the publish time
+// without allocating.
+//
+// A published event is "id: <seq>", then "event: <type>" if one was given,
+// then one data: line per line of the body. A stream may also carry a
+// retry: field first (Config.Retry), ": heartbeat" comments
+// (Config.Heartbeat), and LostEvent notices when resuming.
 //
 // The response has Content-Type: text/event-stream and Cache-Control:
-// no-cache, and every event is flushed as soon as it is due. Over HTTP/1.1
-// the body is not chunked: it ends when the server closes the connection.
+// no-cache. Over HTTP/1.1 in cleartext the body is not chunked: it ends
+// when the server closes the connection.
+//
+// # Topics and ids
+//
+// GET /events?topic=a&topic=b subscribes to several topics; none means the
+// topic "default". Each topic numbers its events from 1. A stream of one
+// topic carries the event's own id. SSE keeps one last event ID per stream,
+// so a stream of several topics carries composite ids instead, the
+// position in every topic it has, in the order the request named them:
+// "a:5,b:7". Resuming with that id (Last-Event-ID, or the lastEventId query
+// parameter) continues every topic where it was. Each topic keeps its last
+// Config.Replay events for that; a subscriber that asks for older ones gets
+// a LostEvent first, telling it which ids it will never see.
 //
 // # Protocols and design
 //
-// HTTP/1.1 and cleartext HTTP/2 with prior knowledge (h2c) share one
-// listener. An HTTP/1.1 subscription is hijacked: its response header is
-// written raw and the connection is handed to one of GOMAXPROCS workers,
-// which writes each shared frame with one non-blocking system call and keeps
-// no goroutine or buffer per subscriber while it keeps up. What a full socket
-// does not take goes to a backlog bounded by Config.MaxBacklogBytes, retried
-// every few milliseconds; beyond the bound the subscriber is disconnected
-// (Stats.SlowDisconnects) so it never delays the others. An HTTP/2 stream
-// keeps its handler goroutine, which writes and flushes what its worker
-// queued, under the same bound. (So does HTTP/1.1 where hijacking is not
-// possible, or on systems other than Linux, macOS and OpenBSD.)
+// HTTP/1.1, cleartext HTTP/2 with prior knowledge (h2c), and TLS with ALPN
+// h2 and http/1.1 share one listener: when both cleartext and TLS are on,
+// the first byte of a connection tells them apart. A cleartext HTTP/1.1
+// subscription is hijacked: once a worker has registered it, the worker
+// writes its response head and then each shared frame with one
+// non-blocking system call, keeping no goroutine or buffer per subscriber
+// while it keeps up. What a full socket does not take goes to a backlog
+// bounded by Config.MaxBacklogBytes, retried every few milliseconds; beyond
+// the bound the subscriber is disconnected (SlowDisconnect) or the events
+// that do not fit are skipped (SlowDrop), so that it never delays the
+// others. An HTTP/2 stream or a TLS connection keeps its handler goroutine,
+// which writes and flushes what its worker queued, under the same bound.
 //
-// Each event is encoded once; every subscriber is handed the same bytes. A
-// worker that falls behind writes each subscriber every frame already
-// waiting in one writev, which is how it catches up; one that keeps up
-// writes every event on its own as soon as it is due.
-//
-// A subscription may name its topics, GET /events?topic=default; today the
-// only topic is "default", which is also used when none is named.
+// Each event is encoded once; every subscriber of a single topic is handed
+// the same bytes. A worker that falls behind writes each subscriber every
+// frame already waiting in one writev, which is how it catches up; one that
+// keeps up writes every event on its own as soon as it is due, unless
+// Config.FlushInterval asks for coalescing.
 package refserver

@@ -11,19 +11,23 @@ import (
 	"time"
 )
 
-// BenchmarkFanout publishes one 64-byte event per op to N hijack-style
-// subscribers over real loopback TCP, drained by N reader goroutines in the
-// same process (so they compete for the same cores, as a local load
-// generator does). It reports deliveries per second.
+// BenchmarkFanout publishes 64-byte events to N hijack-style subscribers
+// over real loopback TCP, drained by N reader goroutines in the same
+// process (so they compete for the same cores, as a local load generator
+// does). Each op releases one batch of `frames` events: 1 is a flush per
+// event, 10 what a coalescing window (Config.FlushInterval) hands the
+// workers. It reports deliveries per second.
 func BenchmarkFanout(b *testing.B) {
-	for _, n := range []int{10, 100, 1000} {
-		b.Run("subscribers="+strconv.Itoa(n), func(b *testing.B) {
-			benchmarkFanout(b, n, 64)
-		})
+	for _, frames := range []int{1, 10} {
+		for _, n := range []int{10, 100, 1000} {
+			b.Run("frames="+strconv.Itoa(frames)+"/subscribers="+strconv.Itoa(n), func(b *testing.B) {
+				benchmarkFanout(b, n, frames, 64)
+			})
+		}
 	}
 }
 
-func benchmarkFanout(b *testing.B, n, payload int) {
+func benchmarkFanout(b *testing.B, n, perBatch, payload int) {
 	var c counters
 	cfg := Config{}.withDefaults()
 	h := newHub(cfg, &c)
@@ -67,8 +71,11 @@ func benchmarkFanout(b *testing.B, n, payload int) {
 	b.ResetTimer()
 	var seq uint64
 	for b.Loop() {
-		seq++
-		f := []frame{{seq: seq, b: appendGenerated(make([]byte, 0, frameCap(payload)), seq, time.Now().UnixNano(), payload, pad)}}
+		f := make([]frame, perBatch)
+		for i := range f {
+			seq++
+			f[i] = frame{seq: seq, b: appendGenerated(make([]byte, 0, frameCap(payload)), seq, time.Now().UnixNano(), payload, pad)}
+		}
 		h.fanout(t, f)
 	}
 	want := seq * uint64(n)

@@ -30,6 +30,12 @@ type sniffer struct {
 	plain   *chanListener
 	secure  *chanListener
 	wg      sync.WaitGroup
+
+	// pending holds the connections whose first byte is awaited, so that
+	// stopping does not wait for their timeouts.
+	mu      sync.Mutex
+	pending map[net.Conn]struct{}
+	stopped bool
 }
 
 func newSniffer(ln net.Listener, timeout time.Duration) *sniffer {
@@ -37,6 +43,7 @@ func newSniffer(ln net.Listener, timeout time.Duration) *sniffer {
 	return &sniffer{
 		ln:      ln,
 		timeout: timeout,
+		pending: make(map[net.Conn]struct{}),
 		plain:   &chanListener{addr: ln.Addr(), conns: make(chan net.Conn, 64), st: st},
 		secure:  &chanListener{addr: ln.Addr(), conns: make(chan net.Conn, 64), st: st},
 	}
@@ -62,6 +69,12 @@ func (s *sniffer) run() {
 				}
 			}
 			s.plain.st.stop(err)
+			s.mu.Lock()
+			s.stopped = true
+			for c := range s.pending {
+				c.SetReadDeadline(pastDeadline) // ends its Read at once
+			}
+			s.mu.Unlock()
 			s.wg.Wait()
 			// Close what was routed but never accepted.
 			for _, l := range []*chanListener{s.plain, s.secure} {
@@ -80,9 +93,21 @@ func (s *sniffer) run() {
 // route reads c's first byte and hands c to the side it belongs to.
 func (s *sniffer) route(c net.Conn) {
 	defer s.wg.Done()
-	var b [1]byte
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		c.Close()
+		return
+	}
+	s.pending[c] = struct{}{}
 	c.SetReadDeadline(time.Now().Add(s.timeout))
-	if _, err := c.Read(b[:]); err != nil {
+	s.mu.Unlock()
+	var b [1]byte
+	_, err := c.Read(b[:])
+	s.mu.Lock()
+	delete(s.pending, c)
+	s.mu.Unlock()
+	if err != nil {
 		c.Close()
 		return
 	}

@@ -9,9 +9,16 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
+
+// idleTimeout closes keep-alive connections that carry no request and no
+// stream (a publisher between requests, an HTTP/2 connection whose streams
+// all ended), so they do not hold file descriptors forever. Streams never
+// count as idle.
+const idleTimeout = 2 * time.Minute
 
 // A Server is the reference SSE server. Create it with New, then either
 // Serve a listener, Start one in the background, or mount Handler in a
@@ -135,6 +142,7 @@ func (s *Server) httpServer(secure bool) *http.Server {
 		Protocols:         &p,
 		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: int(s.cfg.MaxStreams)},
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 	}
 }

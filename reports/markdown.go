@@ -46,6 +46,7 @@ func Markdown(w io.Writer, r *Report) error {
 			fmt.Fprintf(&b, "| %s | %d | %s |\n", mdEscape(k), r.Errors[k], mdCode(r.ErrorSamples[k]))
 		}
 	}
+	writeMDThresholds(&b, r.Thresholds)
 	writeMDWarnings(&b, r.Warnings)
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -72,6 +72,10 @@ type Report struct {
 	// Warnings are plain sentences about anything that makes the numbers
 	// less trustworthy or incomplete.
 	Warnings []string `json:"warnings"`
+	// Thresholds are the run's pass/fail criteria (--threshold), each
+	// with what was measured, in the order given; absent when none were
+	// set. See ParseThreshold.
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	// Intervals is the time series of the run, one entry per interval.
 	Intervals []Interval `json:"intervals,omitempty"`
 }

@@ -130,6 +130,7 @@ func Text(w io.Writer, r *Report) error {
 			b.WriteString("\n")
 		}
 	}
+	writeTextThresholds(&b, r.Thresholds)
 	if len(r.Warnings) > 0 {
 		b.WriteString("\nwarnings\n")
 		for _, wmsg := range r.Warnings {

@@ -37,6 +37,8 @@ func commands() []command {
 		{"run", "open SSE subscribers against a URL (or the embedded reference server) and measure", cmdRun},
 		{"serve", "run the reference SSE server", cmdServe},
 		{"report", "render a saved JSON result in another format", cmdReport},
+		{"limits", "find the highest load a server sustains within SLOs, and probe its connection limits", cmdLimits},
+		{"compare", "compare a baseline with a new run and flag regressions (exit 4)", cmdCompare},
 		{"version", "print the version", cmdVersion},
 		{"help", "show help for a command", cmdHelp},
 	}

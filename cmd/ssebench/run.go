@@ -29,7 +29,8 @@ With no URL, the reference server starts in this process on a free loopback port
 (--rate events/s of --payload bytes) and the run targets it.
 
 The summary goes to stdout (--format), progress to stderr, the canonical JSON result
-to --out. Exit status: 0 ok, 1 nothing could be measured, 2 bad usage.`
+to --out. A --scenario file holds any of these flags; --threshold sets pass/fail criteria.
+Exit status: 0 ok, 1 nothing could be measured, 2 bad usage, 3 a threshold failed.`
 
 // runFlags are the flags of `ssebench run` that are not loadgen.Config fields.
 type runFlags struct {
@@ -54,16 +55,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var rf runFlags
 	fs.IntVar(&cfg.Subscribers, "subscribers", cfg.Subscribers, "number of SSE `subscribers` to hold open")
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "steady-state `duration` to hold the subscribers, after all have connected (not with --stages)")
-	fs.StringVar(&cfg.Protocol, "protocol", cfg.Protocol, "`protocol`: h1 (HTTP/1.1, one TCP connection per subscriber; http:// or https://), h2 (HTTP/2 over TLS, https://) or h2c (cleartext HTTP/2, http://); HTTP/2 streams go over --connections")
-	fs.IntVar(&cfg.Connections, "connections", cfg.Connections, "TCP `connections` to spread HTTP/2 streams over (h2, h2c); more open when the server's stream limit is reached")
-	fs.IntVar(&cfg.MaxDials, "max-dials", cfg.MaxDials, "connection attempts in `flight` at once")
-	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", cfg.ConnectTimeout, "`time` allowed from request start to response headers; slower subscribers fail as \"timeout\"")
-	fs.IntVar(&cfg.MaxEventBytes, "max-event-bytes", cfg.MaxEventBytes, "largest event accepted, in `bytes`; a larger one fails its stream as \"too_large\"")
+	addConnFlags(fs, &cfg)
 	fs.DurationVar(&cfg.Interval, "interval", cfg.Interval, "time-series `interval` of the result and the progress display")
 	addTargetFlags(fs, &cfg.TargetOptions)
 	shape := addShapeFlags(fs, &cfg.ShapeOptions)
 	lat := addLatencyFlags(fs)
 	ro := addReportFlags(fs)
+	sc := addScenarioFlags(fs)  // run_scenario.go
+	th := addThresholdFlags(fs) // run_threshold.go
+	repeat := addRepeatFlag(fs) // run_repeat.go
 	fs.StringVar(&rf.out, "out", "", "write the JSON result to `file`")
 	fs.StringVar(&rf.dump, "dump", "", "write every event the first subscriber receives to `file` as JSON Lines")
 	fs.StringVar(&rf.format, "format", "text", "summary `format` on stdout: "+strings.Join(reports.Names(), ", "))
@@ -72,6 +72,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.IntVar(&rf.payload, "payload", refserver.DefaultPayloadBytes, "embedded reference server only: data field size in `bytes`")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
+		return err
+	}
+	if pos, err = sc.apply(pos); err != nil {
+		return err
+	}
+	if err := th.parse(); err != nil {
+		return err
+	}
+	if err := repeat.check(); err != nil {
 		return err
 	}
 	if len(pos) > 1 {
@@ -95,7 +104,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		cfg.URL = "http://embedded/events" // placeholder so Validate checks the rest first
 	}
 	if err := cfg.Validate(); err != nil {
-		return usageErrorf("%v", err)
+		return usageErrorf("%v", sc.annotate(err))
+	}
+	if sc.dryRun {
+		return sc.printDryRun(stdout, &cfg, th)
+	}
+	if repeat.n > 1 {
+		return repeat.run(ctx, args, stdout, stderr)
 	}
 
 	if len(pos) == 0 {
@@ -141,6 +156,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if rep == nil {
 		return runErr
 	}
+	th.evaluate(rep)
 	if rf.out != "" {
 		if err := reports.WriteFile(rf.out, rep); err != nil {
 			return fmt.Errorf("--out: %w", err)
@@ -152,10 +168,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := encode(stdout, rep); err != nil {
 		return err
 	}
+	if err := th.writeJUnit(rep); err != nil {
+		return err
+	}
 	if errors.Is(runErr, loadgen.ErrNothingMeasured) {
 		return &codeError{code: exitError, err: runErr}
 	}
-	return runErr
+	return th.verdict(rep, runErr)
 }
 
 // startEmbedded starts the reference server on a free loopback port and
@@ -179,6 +198,16 @@ func startEmbedded(ctx context.Context, rate float64, payload int) (string, func
 		cancel()
 		_ = srv.Close()
 	}, nil
+}
+
+// addConnFlags registers the flags of cfg's protocol and connection
+// fields, with cfg's values as defaults; `ssebench limits` shares them.
+func addConnFlags(fs *flag.FlagSet, cfg *loadgen.Config) {
+	fs.StringVar(&cfg.Protocol, "protocol", cfg.Protocol, "`protocol`: h1 (HTTP/1.1, one TCP connection per subscriber; http:// or https://), h2 (HTTP/2 over TLS, https://) or h2c (cleartext HTTP/2, http://); HTTP/2 streams go over --connections")
+	fs.IntVar(&cfg.Connections, "connections", cfg.Connections, "TCP `connections` to spread HTTP/2 streams over (h2, h2c); more open when the server's stream limit is reached")
+	fs.IntVar(&cfg.MaxDials, "max-dials", cfg.MaxDials, "connection attempts in `flight` at once")
+	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", cfg.ConnectTimeout, "`time` allowed from request start to response headers; slower subscribers fail as \"timeout\"")
+	fs.IntVar(&cfg.MaxEventBytes, "max-event-bytes", cfg.MaxEventBytes, "largest event accepted, in `bytes`; a larger one fails its stream as \"too_large\"")
 }
 
 // setFlags returns the names of the flags given on the command line.

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Benchmarks of the reference server (issue 3's speed and memory targets).
+#
+# The server runs as a process of its own (`ssebench serve`), and
+# `ssebench run` is the client, in another process: each has the whole fd
+# limit, and the server's RSS is its own. Everything stays on 127.0.0.1, each
+# case is bounded in time, and both processes are stopped by their own PIDs.
+#
+#   benchmarks/server/bench.sh idle-h1  [N]  # server RSS per idle HTTP/1.1 subscriber (N=19000)
+#   benchmarks/server/bench.sh idle-h2c [N]  # server RSS per idle h2c stream, one connection (N=50000)
+#   benchmarks/server/bench.sh fanout        # 1,000 subscribers x 200 events/s x 64 B: p99, gaps
+#   benchmarks/server/bench.sh coalesce      # 1,000 subscribers, --flush-interval 10ms: deliveries/s
+#   benchmarks/server/bench.sh all
+#
+# Environment: OUT (folder for the binary, logs and JSON results; default a
+# new temp folder), PORT (default 29600), DURATION (steady state of the
+# fanout and coalesce cases, default 10s), RATE (events/s per subscriber of
+# the coalesce case, default 1000), FLUSH (its --flush-interval, default 10ms).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ssebench-bench.XXXXXX")}
+PORT=${PORT:-29600}
+DURATION=${DURATION:-10s}
+BIN=$OUT/ssebench
+BASE=http://127.0.0.1:$PORT
+SP= # the server's PID
+CP= # the client's PID
+
+# The per-process fd limit caps HTTP/1.1 subscribers: raise it to the hard
+# limit (20,000 on the dev box) for both processes.
+ulimit -n "$(ulimit -Hn)"
+
+cleanup() {
+	[ -n "$CP" ] && kill "$CP" 2>/dev/null && wait "$CP" 2>/dev/null
+	[ -n "$SP" ] && kill "$SP" 2>/dev/null && wait "$SP" 2>/dev/null
+	return 0
+}
+trap cleanup EXIT
+
+build() {
+	[ -x "$BIN" ] || (cd "$ROOT" && go build -o "$BIN" ./cmd/ssebench)
+}
+
+# start_server FLAGS...: start `ssebench serve` and wait until it answers.
+start_server() {
+	"$BIN" serve --addr "127.0.0.1:$PORT" "$@" >"$OUT/serve.log" 2>&1 &
+	SP=$!
+	for _ in $(seq 100); do
+		curl -sf "$BASE/healthz" >/dev/null 2>&1 && return 0
+		kill -0 "$SP" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "server did not start:" >&2
+	cat "$OUT/serve.log" >&2
+	exit 1
+}
+
+# stop_server: SIGTERM, as an operator would; it must exit within its
+# --shutdown-timeout (5s) plus a little.
+stop_server() {
+	kill -TERM "$SP"
+	local t0=$SECONDS
+	wait "$SP" || echo "  server exit status $?"
+	echo "  server stopped by SIGTERM in $((SECONDS - t0))s or less"
+	SP=
+}
+
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+fds() { ls "/proc/$1/fd" | wc -l; }
+stat_of() { curl -s "$BASE/stats" | jq -r ".$1"; }
+# cpu_ticks PID: utime + stime, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# wait_subscribers N SECONDS: until the server holds N streams (its own
+# count: the ground truth), or fail.
+wait_subscribers() {
+	local deadline=$((SECONDS + $2))
+	until [ "$(stat_of subscribers)" -ge "$1" ]; do
+		if [ $SECONDS -ge $deadline ] || ! kill -0 "$CP" 2>/dev/null; then
+			echo "  only $(stat_of subscribers) of $1 subscribers after $2 s" >&2
+			return 1
+		fi
+		sleep 0.5
+	done
+}
+
+# idle PROTOCOL N CLIENT_FLAGS...: server RSS before and after N idle
+# subscribers (no events; default heartbeats every 15 s).
+idle() {
+	local proto=$1 n=$2
+	shift 2
+	echo "== idle $proto: $n subscribers, no events"
+	start_server --rate 0
+	sleep 1
+	local before
+	before=$(rss_kib "$SP")
+	"$BIN" run "$BASE/events" --protocol "$proto" --subscribers "$n" --duration 15s --quiet \
+		--connect-timeout 60s --out "$OUT/idle-$proto.json" "$@" >"$OUT/idle-$proto.txt" 2>&1 &
+	CP=$!
+	local t0=$SECONDS
+	wait_subscribers "$n" 120
+	local took=$((SECONDS - t0))
+	sleep 3 # let the runtime settle (GC, freed request buffers)
+	local after
+	after=$(rss_kib "$SP")
+	echo "  connected $n in ${took}s; server fds $(fds "$SP"), goroutines $(curl -s "$BASE/metrics" | awk '/^go_goroutines/ {print $2}')"
+	echo "  server RSS ${before} KiB -> ${after} KiB: $(awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN {printf "%.2f", (a - b) / n}') KiB per subscriber"
+	wait "$CP" || true # no events: the client reports nothing measured
+	CP=
+	stop_server
+}
+
+# load NAME SERVER_FLAGS -- CLIENT_FLAGS: one run with ssebench as the
+# client; prints its figures and the server's.
+load() {
+	local name=$1
+	shift
+	local sflags=()
+	while [ "$1" != "--" ]; do sflags+=("$1"); shift; done
+	shift
+	echo "== $name: serve ${sflags[*]} / run $*"
+	start_server "${sflags[@]}"
+	local c0 t0
+	c0=$(cpu_ticks "$SP")
+	t0=$(date +%s.%N)
+	"$BIN" run "$BASE/events" --quiet --out "$OUT/$name.json" "$@" >"$OUT/$name.txt" 2>&1 &
+	CP=$!
+	wait "$CP" || echo "  client exit status $?"
+	CP=
+	local c1 t1
+	c1=$(cpu_ticks "$SP")
+	t1=$(date +%s.%N)
+	jq -r '"  client: connected \(.subscribers.connected)/\(.subscribers.requested), events \(.events.received) in \(.duration_s)s = \(.events.rate_per_s | floor) deliveries/s, gaps \(.events.gaps), duplicates \(.events.duplicates)\n  fan-out latency: p50 \(.latency_us.fanout.p50 / 1000) ms, p99 \(.latency_us.fanout.p99 / 1000) ms, p99.9 \(.latency_us.fanout.p999 / 1000) ms, max \(.latency_us.fanout.max / 1000) ms\n  self-check: \(.self_check)\n  warnings: \(.warnings)"' "$OUT/$name.json"
+	curl -s "$BASE/stats" | jq -r '"  server: events_published \(.events_published), frames_written \(.frames_written), flushes \(.flushes) (\((.frames_written / ([.flushes, 1] | max)) * 10 | floor / 10) events/flush), slow_disconnects \(.slow_disconnects), dropped \(.dropped)"'
+	echo "  server CPU over the whole run: $(awk -v c="$((c1 - c0))" -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f%%", 100 * c / hz / (b - a)}') of one core; box: $(nproc) cores"
+	stop_server
+}
+
+case_idle_h1() { idle h1 "${1:-19000}" --max-dials 512; }
+case_idle_h2c() { idle h2c "${1:-50000}" --connections 1 --max-dials 1024; }
+case_fanout() {
+	load fanout --rate 200 --payload 64 -- --subscribers 1000 --duration "$DURATION"
+}
+case_coalesce() {
+	load coalesce --rate "${RATE:-1000}" --payload 64 --flush-interval "${FLUSH:-10ms}" -- --subscribers 1000 --duration "$DURATION"
+}
+
+build
+echo "results in $OUT"
+case "${1:-}" in
+idle-h1) case_idle_h1 "${2:-}" ;;
+idle-h2c) case_idle_h2c "${2:-}" ;;
+fanout) case_fanout ;;
+coalesce) case_coalesce ;;
+all)
+	case_idle_h1
+	case_idle_h2c
+	case_fanout
+	case_coalesce
+	;;
+*)
+	sed -n '2,20p' "$0" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ssebench/ssebench/reports"
+)
+
+// thresholdFlags are --threshold (repeatable) and --junit: the run's
+// pass/fail criteria and where to report them for a CI system.
+type thresholdFlags struct {
+	given  []thresholdArg
+	origin string // where the next Set's value comes from; "" is the command line
+	junit  string
+	parsed []reports.Threshold
+}
+
+// thresholdArg is one --threshold value and where it was given.
+type thresholdArg struct {
+	expr  string
+	where string // "FILE:LINE" of a scenario, or "" for the command line
+}
+
+// addThresholdFlags registers --threshold and --junit.
+func addThresholdFlags(fs *flag.FlagSet) *thresholdFlags {
+	tf := &thresholdFlags{}
+	fs.Var(tf, "threshold", "pass/fail `criterion` METRIC OP VALUE, repeatable, e.g. 'fanout.p99 < 50ms', 'errors.rate < 0.1%',\n"+
+		"'delivery_ratio > 99.9%', 'events.rate >= 9000/s', 'subscribers.failed == 0'; OP is < <= > >= == !=.\n"+
+		"Metrics (docs/ci.md): fanout, connect, first_event, headers, inter_event, reconnect, publish\n"+
+		"with .p50 .p90 .p95 .p99 .p999 .pN .min .mean .max .count; events.rate/received/gaps/duplicates/loss_ratio;\n"+
+		"subscribers.connected/failed/dropped/reconnects; errors.count/rate/CLASS; delivery_ratio.\n"+
+		"Results go in the summary and the result; one that fails, or whose metric was not measured, exits 3")
+	fs.StringVar(&tf.junit, "junit", "", "write the thresholds' results as JUnit XML to `file`, one test case per threshold")
+	return tf
+}
+
+// String implements flag.Value.
+func (tf *thresholdFlags) String() string {
+	if tf == nil {
+		return ""
+	}
+	return strings.Join(tf.expressions(), ", ")
+}
+
+// Set implements flag.Value. It only collects: parse reports every bad
+// expression at once, with a caret under the bad token, which flag's own
+// error path (one line, then the whole usage) would bury.
+func (tf *thresholdFlags) Set(s string) error {
+	tf.given = append(tf.given, thresholdArg{expr: s, where: tf.origin})
+	return nil
+}
+
+// setOrigin implements origined.
+func (tf *thresholdFlags) setOrigin(where string) { tf.origin = where }
+
+// expressions returns the thresholds as given.
+func (tf *thresholdFlags) expressions() []string {
+	var out []string
+	for _, g := range tf.given {
+		out = append(out, g.expr)
+	}
+	return out
+}
+
+// parse parses every threshold and checks that --junit can be written.
+// Bad expressions are a usage error that shows each with a caret under
+// the offending token:
+//
+//	ssebench: --threshold: unit "xs" does not fit: fanout.p99 is a time: …
+//	    fanout.p99 < 50xs
+//	                   ^^
+func (tf *thresholdFlags) parse() error {
+	var msgs []string
+	for _, g := range tf.given {
+		th, err := reports.ParseThreshold(g.expr)
+		if err == nil {
+			tf.parsed = append(tf.parsed, th)
+			continue
+		}
+		where := "--threshold"
+		if g.where != "" {
+			where = g.where + ": threshold"
+		}
+		var te *reports.ThresholdError
+		if errors.As(err, &te) {
+			msgs = append(msgs, fmt.Sprintf("%s: %s\n    %s", where, te.Msg, strings.ReplaceAll(te.Caret(), "\n", "\n    ")))
+		} else {
+			msgs = append(msgs, fmt.Sprintf("%s: %v", where, err))
+		}
+	}
+	if len(msgs) > 0 {
+		return usageErrorf("%s", strings.Join(msgs, "\n"))
+	}
+	if tf.junit != "" {
+		// Fail before the run, not after it, when the report cannot be saved.
+		if err := probeWritable(tf.junit); err != nil {
+			return fmt.Errorf("--junit: %w", err)
+		}
+	}
+	return nil
+}
+
+// probeWritable checks that path can be written, leaving nothing behind
+// that was not there: with --repeat, the files written are numbered and
+// the name given must not appear as an empty file.
+func probeWritable(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		return f.Close()
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(path)
+}
+
+// evaluate records the thresholds' results in the report, so the result
+// file and every format show them.
+func (tf *thresholdFlags) evaluate(rep *reports.Report) {
+	if len(tf.parsed) > 0 {
+		rep.Thresholds = reports.EvaluateThresholds(tf.parsed, rep)
+	}
+}
+
+// writeJUnit writes --junit, if asked for.
+func (tf *thresholdFlags) writeJUnit(rep *reports.Report) error {
+	if tf.junit == "" {
+		return nil
+	}
+	if err := writeFileAtomic(tf.junit, func(w io.Writer) error { return reports.JUnit(w, rep) }); err != nil {
+		return fmt.Errorf("--junit: %w", err)
+	}
+	return nil
+}
+
+// verdict returns the run's outcome: runErr when the run itself failed,
+// else an exitThreshold error listing the failed thresholds, else nil.
+func (tf *thresholdFlags) verdict(rep *reports.Report, runErr error) error {
+	if runErr != nil {
+		return runErr
+	}
+	failed := reports.FailedThresholds(rep.Thresholds)
+	if len(failed) == 0 {
+		return nil
+	}
+	parts := make([]string, len(failed))
+	for i, f := range failed {
+		parts[i] = fmt.Sprintf("%s (measured %s)", f.Expression, f.MeasuredText())
+		if f.Measured == nil {
+			parts[i] = fmt.Sprintf("%s (not measured)", f.Expression)
+		}
+	}
+	return &codeError{code: exitThreshold, err: fmt.Errorf("%d of %d thresholds failed: %s",
+		len(failed), len(rep.Thresholds), strings.Join(parts, "; "))}
+}

@@ -1,0 +1,227 @@
+package capacity
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	"github.com/ssebench/ssebench/loadgen"
+	"github.com/ssebench/ssebench/reports"
+)
+
+// probeH2 speaks HTTP/2 frames on one connection (h2 with ALPN for an
+// https target, h2c with prior knowledge for http) to read the server's
+// SETTINGS_MAX_CONCURRENT_STREAMS and to test whether it enforces it: it
+// opens the limit plus one streams at once, without waiting, and counts
+// the response HEADERS and the RST_STREAMs.
+//
+// Why raw frames and not an http2.ClientConn: a conforming client never
+// opens more streams than the server allows (it queues them), so it cannot
+// ask the question. RFC 9113 §5.1.2 says a server refuses a stream beyond
+// its limit with RST_STREAM, REFUSED_STREAM or PROTOCOL_ERROR; Go's server
+// uses PROTOCOL_ERROR once its SETTINGS were acknowledged, as here.
+func probeH2(ctx context.Context, cfg *loadgen.Config, ceiling int) *reports.H2Probe {
+	t, err := parseTarget(cfg)
+	if err != nil {
+		return &reports.H2Probe{Protocol: loadgen.ProtocolH2C, Error: err.Error()}
+	}
+	p := &reports.H2Probe{Protocol: loadgen.ProtocolH2C}
+	if t.tls {
+		p.Protocol = loadgen.ProtocolH2
+	}
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout(cfg))
+	defer cancel()
+	c, err := t.dial(ctx, &cfg.TargetOptions, []string{"h2"})
+	if err != nil {
+		p.Error = "could not connect: " + err.Error()
+		return p
+	}
+	defer c.Close()
+	if tc, ok := c.(*tls.Conn); ok {
+		if np := tc.ConnectionState().NegotiatedProtocol; np != "h2" {
+			p.Error = fmt.Sprintf("the server does not offer HTTP/2 over TLS (ALPN chose %q)", np)
+			return p
+		}
+	}
+	// The connection dies with ctx: every read and write below then fails.
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	hc := &headConn{Conn: c}
+	if _, err := io.WriteString(hc, http2.ClientPreface); err != nil {
+		p.Error = "writing the preface: " + err.Error()
+		return p
+	}
+	fr := http2.NewFramer(hc, hc)
+	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	if err := fr.WriteSettings(); err != nil {
+		p.Error = "writing SETTINGS: " + err.Error()
+		return p
+	}
+	f, err := fr.ReadFrame()
+	if err != nil {
+		if line, ok := hc.http1(); ok {
+			p.Error = fmt.Sprintf("the server answered the HTTP/2 preface in HTTP/1 (%q)", line)
+		} else {
+			p.Error = "the server did not answer the HTTP/2 preface: " + err.Error()
+		}
+		return p
+	}
+	sf, ok := f.(*http2.SettingsFrame)
+	if !ok || sf.IsAck() {
+		p.Error = fmt.Sprintf("the server's first frame was %v, not SETTINGS", f.Header().Type)
+		return p
+	}
+	p.Supported = true
+	limit, advertised := sf.Value(http2.SettingMaxConcurrentStreams)
+	if err := fr.WriteSettingsAck(); err != nil {
+		p.Error = "acknowledging SETTINGS: " + err.Error()
+		return p
+	}
+	if !advertised {
+		p.Note = "without the setting a server allows any number of streams (RFC 9113 §6.5.2); enforcement not tested"
+		return p
+	}
+	p.Advertised, p.MaxConcurrentStreams = true, limit
+	if int64(limit) >= int64(ceiling) {
+		p.Note = fmt.Sprintf("enforcement not tested: the limit is above the probe's ceiling of %d streams on one connection", ceiling)
+		return p
+	}
+
+	n := int(limit) + 1
+	if err := writeStreams(fr, cfg, t, n); err != nil {
+		p.Error = "opening streams: " + err.Error()
+		return p
+	}
+	p.Opened = n
+	statuses := map[string]int{}
+	for p.Answered+p.Refused < n {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			p.Note = fmt.Sprintf("%d of %d streams had an answer before the connection ended (%v)", p.Answered+p.Refused, n, err)
+			break
+		}
+		switch f := f.(type) {
+		case *http2.MetaHeadersFrame:
+			p.Answered++
+			statuses[f.PseudoValue("status")]++
+		case *http2.RSTStreamFrame:
+			p.Refused++
+			p.ResetCode = f.ErrCode.String()
+		case *http2.GoAwayFrame:
+			p.Note = fmt.Sprintf("the server sent GOAWAY (%v) after %d answers and %d resets", f.ErrCode, p.Answered, p.Refused)
+		case *http2.PingFrame:
+			if !f.IsAck() {
+				_ = fr.WritePing(true, f.Data)
+			}
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				_ = fr.WriteSettingsAck()
+			}
+		}
+		if _, ok := f.(*http2.GoAwayFrame); ok {
+			break
+		}
+	}
+	switch {
+	case p.Refused > 0 && p.Answered <= int(limit):
+		p.Enforced = boolPtr(true)
+	case p.Answered > int(limit):
+		p.Enforced = boolPtr(false)
+	}
+	var others []string
+	for _, s := range slices.Sorted(maps.Keys(statuses)) {
+		if s != "200" {
+			others = append(others, fmt.Sprintf("%d streams were answered with status %s", statuses[s], s))
+		}
+	}
+	if len(others) > 0 {
+		p.Note = strings.TrimSpace(p.Note + " " + strings.Join(others, ", "))
+	}
+	return p
+}
+
+// writeStreams opens n streams on fr: HEADERS for GET requests of the
+// target, with cfg's headers, ids 1, 3, 5, ….
+func writeStreams(fr *http2.Framer, cfg *loadgen.Config, t *target, n int) error {
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	scheme := "http"
+	if t.tls {
+		scheme = "https"
+	}
+	authority := t.u.Host
+	method := cfg.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	fields := [][2]string{{"accept", "text/event-stream"}, {"cache-control", "no-cache"}}
+	if cfg.Tool != "" {
+		fields = append(fields, [2]string{"user-agent", cfg.Tool})
+	}
+	for name, vals := range cfg.Header {
+		if http.CanonicalHeaderKey(name) == "Host" {
+			if len(vals) > 0 {
+				authority = vals[len(vals)-1]
+			}
+			continue
+		}
+		for _, v := range vals {
+			fields = append(fields, [2]string{strings.ToLower(name), v})
+		}
+	}
+	for i := range n {
+		hb.Reset()
+		for _, f := range append([][2]string{{":method", method}, {":scheme", scheme}, {":authority", authority}, {":path", t.u.RequestURI()}}, fields...) {
+			if err := enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]}); err != nil {
+				return err
+			}
+		}
+		err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: uint32(2*i + 1), BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// headConn keeps the first bytes the server sends, so that a server that
+// answers the HTTP/2 preface in HTTP/1 can be named plainly.
+type headConn struct {
+	net.Conn
+	mu   sync.Mutex
+	head []byte
+}
+
+func (c *headConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.mu.Lock()
+	if k := min(n, 64-len(c.head)); k > 0 {
+		c.head = append(c.head, p[:k]...)
+	}
+	c.mu.Unlock()
+	return n, err
+}
+
+// http1 returns the server's first line when it answered in HTTP/1.
+func (c *headConn) http1() (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !bytes.HasPrefix(c.head, []byte("HTTP/1.")) {
+		return "", false
+	}
+	line, _, _ := bytes.Cut(c.head, []byte("\r\n"))
+	return string(line), true
+}
+
+func boolPtr(b bool) *bool { return &b }

@@ -1,0 +1,61 @@
+package reports
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+)
+
+// thresholdVerdict is the one-line summary of a run's thresholds, e.g.
+// "2 of 3 failed".
+func thresholdVerdict(rs []ThresholdResult) string {
+	failed := len(FailedThresholds(rs))
+	if failed == 0 {
+		return fmt.Sprintf("all %d passed", len(rs))
+	}
+	return fmt.Sprintf("%d of %d failed", failed, len(rs))
+}
+
+// writeTextThresholds writes the thresholds section of the text summary:
+// one line per threshold with its verdict first, so that a CI log shows
+// FAIL where the eye starts reading. Nothing when there are none.
+func writeTextThresholds(b *strings.Builder, rs []ThresholdResult) {
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nthresholds  %s\n", thresholdVerdict(rs))
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	for _, r := range rs {
+		verdict := "pass"
+		if !r.Pass {
+			verdict = "FAIL"
+		}
+		detail := r.MeasuredText()
+		if r.Measured == nil && r.Message != "" {
+			detail = r.Message
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", verdict, r.Expression, detail)
+	}
+	tw.Flush() // a strings.Builder does not fail
+}
+
+// writeMDThresholds writes the thresholds as a Markdown table. Nothing
+// when there are none.
+func writeMDThresholds(b *strings.Builder, rs []ThresholdResult) {
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n**Thresholds:** %s\n\n", thresholdVerdict(rs))
+	b.WriteString("| | threshold | measured |\n|:--|:--|--:|\n")
+	for _, r := range rs {
+		verdict := "✅ pass"
+		if !r.Pass {
+			verdict = "❌ **fail**"
+		}
+		detail := mdEscape(r.MeasuredText())
+		if r.Measured == nil && r.Message != "" {
+			detail = mdEscape(r.Message)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s |\n", verdict, mdCode(r.Expression), detail)
+	}
+}
