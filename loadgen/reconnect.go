@@ -73,9 +73,16 @@ func noContent(resp *http.Response) *ConnError {
 // reader returns the session's sse.Reader set to read body: a new one for
 // the first stream, the same one Reset for a reconnection, so the last event
 // ID and the retry value carry over as the spec requires.
+// readBufferBytes is each subscriber's initial SSE read buffer. It is small
+// because an idle subscriber's memory is mostly its buffers (thousands are
+// held per process); the reader grows it for an event that does not fit,
+// up to MaxEventBytes, and a larger read batch gains little for SSE's small
+// events.
+const readBufferBytes = 1024
+
 func (s *subscriber) reader(body io.Reader) *sse.Reader {
 	if s.rd == nil {
-		s.rd = sse.NewReader(body, sse.Options{MaxEventBytes: s.cfg.MaxEventBytes})
+		s.rd = sse.NewReader(body, sse.Options{MaxEventBytes: s.cfg.MaxEventBytes, BufferBytes: readBufferBytes})
 	} else {
 		s.rd.Reset(body)
 	}

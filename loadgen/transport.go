@@ -81,7 +81,7 @@ type h1Opener struct {
 // h1HeaderBuffer sizes the bufio.Reader used to parse response headers.
 // Longer header lines still parse (textproto joins continuation reads), and
 // body reads of at least this size bypass the buffer entirely.
-const h1HeaderBuffer = 1024
+const h1HeaderBuffer = 512
 
 func (o *h1Opener) open(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()

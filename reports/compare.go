@@ -234,17 +234,17 @@ func judge(row *CompareRow, alpha float64) {
 	k := row.Metric.Kind
 	switch {
 	case overFloor && overRel && worse:
-		row.Verdict, row.Reason = VerdictRegression, test+"worse by more than "+t.String(k)
+		row.Verdict, row.Reason = VerdictRegression, test+"worse by more than "+t.Describe(k)
 	case overFloor && overRel && better:
-		row.Verdict, row.Reason = VerdictImprovement, test+"better by more than "+t.String(k)
+		row.Verdict, row.Reason = VerdictImprovement, test+"better by more than "+t.Describe(k)
 	case d == 0:
 		row.Verdict, row.Reason = VerdictOK, strings.TrimSuffix(test, ", ") // the medians agree
 	case overRel && !overFloor:
-		row.Verdict, row.Reason = VerdictOK, test+"inside the "+Tolerance{Floor: t.Floor}.String(k)+" floor"
+		row.Verdict, row.Reason = VerdictOK, test+"inside the "+Tolerance{Floor: t.Floor}.Describe(k)+" floor"
 	case overFloor && !overRel:
-		row.Verdict, row.Reason = VerdictOK, test+"within "+Tolerance{Relative: t.Relative}.String(k)
+		row.Verdict, row.Reason = VerdictOK, test+"within "+Tolerance{Relative: t.Relative}.Describe(k)
 	default:
-		row.Verdict, row.Reason = VerdictOK, test+"within "+t.String(k)
+		row.Verdict, row.Reason = VerdictOK, test+"within "+t.Describe(k)
 	}
 }
 

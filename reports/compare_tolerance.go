@@ -147,8 +147,8 @@ func parseFloor(s string, k Kind) (float64, error) {
 	return v, nil
 }
 
-// String shows the tolerance for a metric of kind k: "25% and 5ms".
-func (t Tolerance) String(k Kind) string {
+// Describe shows the tolerance for a metric of kind k: "25% and 5ms".
+func (t Tolerance) Describe(k Kind) string {
 	var parts []string
 	if t.Relative > 0 {
 		parts = append(parts, formatSig(t.Relative*100, 4)+"%")

@@ -33,7 +33,7 @@ func LimitsMarkdown(w io.Writer, l *Limits) error {
 	}
 
 	if len(l.Steps) > 0 {
-		fmt.Fprintf(&b, "| # | phase | %s | result | connected | events/s | fan-out p50 ms | p99 ms | p99.9 ms | errors | delivery | cpu | note |\n", mdEscape(l.Unit))
+		fmt.Fprintf(&b, "| # | phase | %s | result | connected | received/s | fan-out p50 ms | p99 ms | p99.9 ms | errors | delivery | cpu | note |\n", mdEscape(l.Unit))
 		b.WriteString("|--:|:--|--:|:--|--:|--:|--:|--:|--:|--:|--:|--:|:--|\n")
 		for _, i := range stepOrder(l.Steps) {
 			st := l.Steps[i]

@@ -22,7 +22,7 @@ func LimitsText(w io.Writer, l *Limits) error {
 	if len(l.Steps) > 0 {
 		b.WriteString("\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "#\tphase\t%s\tresult\tconnected\tevents/s\tp50 ms\tp99 ms\tp99.9 ms\terrors\tdelivery\tcpu\tnote\n", l.Unit)
+		fmt.Fprintf(tw, "#\tphase\t%s\tresult\tconnected\treceived/s\tp50 ms\tp99 ms\tp99.9 ms\terrors\tdelivery\tcpu\tnote\n", l.Unit)
 		for _, i := range stepOrder(l.Steps) {
 			st := l.Steps[i]
 			c := newStepRow(&st)
@@ -33,9 +33,9 @@ func LimitsText(w io.Writer, l *Limits) error {
 			return err
 		}
 	}
-	b.WriteString("\n")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	if l.Verdict != VerdictProbeOnly {
+		b.WriteString("\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "verdict\t%s\n", verdictText(l))
 		if l.Best != nil {
 			fmt.Fprintf(tw, "best\t%s %s\n", FormatLoad(l.Best.Load), l.Unit)
@@ -47,9 +47,9 @@ func LimitsText(w io.Writer, l *Limits) error {
 			fmt.Fprintf(tw, "knee\tbetween %s and %s %s (p99 %s ms, %g× the %s ms at %s)\n", FormatLoad(k.Before), FormatLoad(k.Load), l.Unit,
 				ms(float64(k.FanoutP99US)), k.Factor, ms(float64(k.BaselineP99US)), FormatLoad(k.BaselineLoad))
 		}
-	}
-	if err := tw.Flush(); err != nil {
-		return err
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	if l.Summary != "" {
 		b.WriteString("\n" + wrap(l.Summary, 100, "") + "\n")
@@ -125,8 +125,10 @@ func h2Text(h *H2Probe) string {
 	}
 	s := fmt.Sprintf("advertises SETTINGS_MAX_CONCURRENT_STREAMS %s", group(int64(h.MaxConcurrentStreams)))
 	switch {
-	case h.Enforced == nil:
+	case h.Enforced == nil && h.Note == "":
 		s += "; enforcement not tested"
+	case h.Enforced == nil:
+		// the note says why it was not tested
 	case *h.Enforced:
 		s += fmt.Sprintf("; enforced: of %d streams opened on one connection %d were answered and %d refused", h.Opened, h.Answered, h.Refused)
 		if h.ResetCode != "" {

@@ -39,7 +39,7 @@ Exit status: 0 no regression, 1 a file could not be read, 2 bad usage, 4 regress
 func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", "ssebench compare [flags] BASE NEW", compareAbout, stderr)
 	tols := reports.DefaultTolerances()
-	fs.Func("tolerance", "`METRIC=LIMIT[:LIMIT]`, repeatable or a comma list: how far METRIC may get worse before it is a\n"+
+	fs.Func("tolerance", "tolerance `spec` METRIC=LIMIT[:LIMIT], repeatable or a comma list: how far METRIC may get worse before it is a\n"+
 		"regression; LIMIT% is relative, any other LIMIT the absolute floor (5ms, 100/s, 3, 0.5pp for ratios);\n"+
 		"the part not given keeps its default. A bare N% sets every metric's relative tolerance.\n"+
 		"Any metric a threshold can name may be given; it is then shown and judged", func(s string) error {

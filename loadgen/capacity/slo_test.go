@@ -105,6 +105,8 @@ func TestKnee(t *testing.T) {
 		{"never doubles", []reports.LimitStep{step(100, 2), step(200, 2.5), step(400, 3.9)}, 0, 0},
 		{"sub-millisecond jitter is no knee", []reports.LimitStep{step(100, 0.2), step(200, 0.5), step(400, 0.9)}, 0, 0},
 		{"bisect steps sorted in", []reports.LimitStep{step(100, 2), step(800, 30), step(400, 3), step(600, 5)}, 600, 400},
+		{"one noisy step is no knee", []reports.LimitStep{step(100, 2), step(200, 5.2), step(400, 3.8), step(800, 9)}, 800, 400},
+		{"back down at the top", []reports.LimitStep{step(100, 2), step(200, 5.2), step(400, 3.8)}, 0, 0},
 		{"one step", []reports.LimitStep{step(100, 2)}, 0, 0},
 		{"client-limited steps left out", []reports.LimitStep{step(100, 2), {Load: 200, FanoutCount: 1, FanoutP99US: 90_000, ClientLimited: true}}, 0, 0},
 	}
