@@ -1,13 +1,6 @@
 package reports
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
-	"math"
-	"os"
-	"time"
-)
+import "time"
 
 // LimitsKind is the value of Limits.Kind: it tells a limits document apart
 // from a run's Report, which has no "kind" key.
@@ -178,9 +171,10 @@ type SLOCheck struct {
 	Pass bool `json:"pass"`
 }
 
-// Knee is where fan-out latency starts to climb: the lowest load whose p99
-// exceeds Factor times the p99 at the lowest load measured (the baseline),
-// by at least FloorUS. Latency then climbs somewhere between Before and Load.
+// Knee is where fan-out latency starts to climb: the lowest load from which
+// on every step's p99 exceeds Factor times the p99 at the lowest load
+// measured (the baseline), by at least FloorUS. Latency climbs somewhere
+// between Before and Load.
 type Knee struct {
 	// Load is the lowest load past the knee.
 	Load float64 `json:"load"`
@@ -315,86 +309,4 @@ type BrowserProtocol struct {
 	// Error says why the protocol could not be tried at all (e.g. the
 	// server does not speak HTTP/2).
 	Error string `json:"error,omitempty"`
-}
-
-// LimitsEncoder writes a Limits document in one format.
-type LimitsEncoder func(w io.Writer, l *Limits) error
-
-// limitsFormats lists the formats of a Limits document.
-var limitsFormats = []struct {
-	name string
-	enc  LimitsEncoder
-}{
-	{"text", LimitsText},
-	{"json", LimitsJSON},
-	{"md", LimitsMarkdown},
-	{"html", LimitsHTML},
-}
-
-// LimitsFormats lists the names of the formats a Limits document has.
-func LimitsFormats() []string {
-	names := make([]string, len(limitsFormats))
-	for i, f := range limitsFormats {
-		names[i] = f.name
-	}
-	return names
-}
-
-// LookupLimits returns the encoder of a Limits format.
-func LookupLimits(name string) (LimitsEncoder, error) {
-	for _, f := range limitsFormats {
-		if f.name == name {
-			return f.enc, nil
-		}
-	}
-	return nil, fmt.Errorf("reports: unknown limits format %q (have %v)", name, LimitsFormats())
-}
-
-// LimitsJSON writes l as indented JSON, its canonical form.
-func LimitsJSON(w io.Writer, l *Limits) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(l)
-}
-
-// ReadLimits decodes a Limits document. It refuses a run's Report and a
-// document with a newer schema than this code understands.
-func ReadLimits(rd io.Reader) (*Limits, error) {
-	var l Limits
-	if err := json.NewDecoder(rd).Decode(&l); err != nil {
-		return nil, fmt.Errorf("reports: not a ssebench limits result: %w", err)
-	}
-	if l.Kind != LimitsKind {
-		return nil, fmt.Errorf("reports: not a ssebench limits result: kind %q, want %q", l.Kind, LimitsKind)
-	}
-	if l.Schema > Schema {
-		return nil, fmt.Errorf("reports: limits result has schema %d, this ssebench reads up to %d; upgrade ssebench", l.Schema, Schema)
-	}
-	return &l, nil
-}
-
-// WriteLimitsFile writes l as JSON to path, replacing it atomically.
-func WriteLimitsFile(path string, l *Limits) error {
-	tmp, err := os.CreateTemp(dirOf(path), ".ssebench-*.json")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := LimitsJSON(tmp, l); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// FormatLoad writes a load for people: a whole number with thousands
-// separated (1,600), or a rate with two decimals (12.50).
-func FormatLoad(load float64) string {
-	if load == math.Trunc(load) && math.Abs(load) < 1e15 {
-		return group(int64(load))
-	}
-	return fmt.Sprintf("%.2f", load)
 }

@@ -23,8 +23,8 @@ Search (the default): raises the load step by step from --start by --step (x2 do
 +500 adds) up to --max, holding each step --step-duration, and checks every step against
 --slo. At the first step that breaks an objective it bisects --bisect times between the
 last good and the first bad load, then reports the highest sustainable load with its
-figures and the knee: the lowest load whose fan-out p99 exceeds --knee-factor times the
-p99 at the lowest load (and by at least 1 ms). --vary subscribers (default) holds the
+figures and the knee: the lowest load from which on the fan-out p99 stays above
+--knee-factor times the p99 at the lowest load (and at least 1 ms above it). --vary subscribers (default) holds the
 event rate; --vary rate raises the events per second with --subscribers fixed: the
 embedded server's own rate, or against a URL ssebench's --publish-rate (publisher mode,
 --publish-url).
@@ -92,7 +92,7 @@ func cmdLimits(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&lf.bisect, "bisect", capacity.DefaultBisect, "bisection `steps` between the last good and the first bad load (0 = none)")
 	fs.StringVar(&lf.slo, "slo", "", "service-level `objectives` every step must meet, comma-separated threshold expressions\n"+
 		"(the grammar of run --threshold) [default "+capacity.DefaultSLO+";\nin publisher mode "+capacity.DefaultSLOPublisher+"]")
-	fs.Float64Var(&lf.kneeFactor, "knee-factor", capacity.DefaultKneeFactor, "the knee is the lowest load whose fan-out p99 exceeds this `factor` times the p99 at the lowest load")
+	fs.Float64Var(&lf.kneeFactor, "knee-factor", capacity.DefaultKneeFactor, "the knee is the lowest load from which on the fan-out p99 stays above this `factor` times the p99 at the lowest load")
 	fs.DurationVar(&lf.cooldown, "cooldown", capacity.DefaultCooldown, "pause between steps so the server frees the previous step's streams (`duration`;\nwith the embedded server ssebench waits until it holds none instead)")
 	fs.StringVar(&lf.probe, "probe", "", "probe the server's limits instead of searching: `connections`")
 	fs.BoolVar(&lf.browser, "browser", false, "emulate browser tabs: how many get a stream over HTTP/1.1 (6 connections per origin) and HTTP/2")
@@ -330,92 +330,4 @@ func runProbes(ctx context.Context, cc *capacity.Config, lf *limitsFlags, set ma
 		lim.Warnings = append(lim.Warnings, "the embedded reference server ran in this process: it shared the descriptors and the CPU with the probe; run `ssebench serve` apart to probe the server alone")
 	}
 	return lim, nil
-}
-
-// pause waits d, then settle (when not nil), so the server frees one
-// probe's streams before the next.
-func pause(ctx context.Context, d time.Duration, settle func(context.Context) error) error {
-	if d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	if settle != nil {
-		return settle(ctx)
-	}
-	return nil
-}
-
-// embeddedServer is the reference server `ssebench limits` starts in this
-// process when no URL is given.
-type embeddedServer struct {
-	srv    *refserver.Server
-	url    string
-	cancel context.CancelFunc
-}
-
-// startLimitsServer starts the reference server on a free loopback port.
-func startLimitsServer(ctx context.Context, cfg refserver.Config) (*embeddedServer, error) {
-	cfg.Addr = "127.0.0.1:0"
-	if err := cfg.Validate(); err != nil {
-		return nil, usageErrorf("%v", err)
-	}
-	srv, err := refserver.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	addr, err := srv.Start(sctx)
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("embedded reference server: %w", err)
-	}
-	return &embeddedServer{srv: srv, url: "http://" + addr + "/events", cancel: cancel}, nil
-}
-
-func (e *embeddedServer) stop() {
-	e.cancel()
-	_ = e.srv.Close()
-}
-
-// settleTimeout bounds the wait for the embedded server to let go of the
-// previous step's streams; it notices a closed HTTP/1.1 stream within about
-// a second.
-const settleTimeout = 10 * time.Second
-
-// settle waits until the embedded server holds no subscriber, so that one
-// step's streams never count against the next step.
-func (e *embeddedServer) settle(ctx context.Context) error {
-	return waitIdle(ctx, e.srv)
-}
-
-// waitIdle waits until srv holds no subscriber, at most settleTimeout.
-func waitIdle(ctx context.Context, srv *refserver.Server) error {
-	deadline := time.Now().Add(settleTimeout)
-	for srv.Stats().Subscribers > 0 && time.Now().Before(deadline) {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return nil
-}
-
-// prepareRate returns the Prepare hook of --vary rate with the embedded
-// server: each step gets a fresh server generating the step's rate, so the
-// load is the server's own fan-out, not publish requests.
-func (e *embeddedServer) prepareRate(payload int) func(ctx context.Context, load float64, rc *loadgen.Config) (func(), error) {
-	return func(ctx context.Context, load float64, rc *loadgen.Config) (func(), error) {
-		s, err := startLimitsServer(ctx, refserver.Config{Rate: load, PayloadBytes: payload})
-		if err != nil {
-			return nil, err
-		}
-		rc.URL = s.url
-		return s.stop, nil
-	}
 }
