@@ -52,6 +52,16 @@ func TestLimits_embeddedSearch(t *testing.T) {
 	if !strings.Contains(stderr.String(), "limits: step 3 (step) 80 subscribers: FAIL") {
 		t.Errorf("progress on stderr lacks the steps:\n%s", stderr.String())
 	}
+
+	// `ssebench report` re-renders the saved limits result.
+	want := stdout.String()
+	stdout.Reset()
+	if code := realMain([]string{"report", "--format", "md", out}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("report exit %d: %s", code, stderr.String())
+	}
+	if stdout.String() != want {
+		t.Errorf("report --format md of the limits result differs from the run's output:\n--- report\n%s\n--- limits\n%s", stdout.String(), want)
+	}
 }
 
 // TestLimits_probeAndBrowser probes a reference server on its own port

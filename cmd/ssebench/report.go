@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +42,9 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if len(files) == 0 {
 		return usageErrorf("report needs at least one result file")
+	}
+	if len(files) == 1 && isLimitsFile(files[0]) {
+		return reportLimits(files[0], *format, *out, stdout)
 	}
 	f, err := reports.LookupFormat(*format)
 	if err != nil {
@@ -143,4 +147,39 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// isLimitsFile tells whether path holds a `ssebench limits` result (its
+// "kind" is "limits") rather than a run's.
+func isLimitsFile(path string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var doc struct {
+		Kind string `json:"kind"`
+	}
+	return json.Unmarshal(b, &doc) == nil && doc.Kind == reports.LimitsKind
+}
+
+// reportLimits renders a saved `ssebench limits` result in one of its
+// formats (text, json, md, html).
+func reportLimits(path, format, out string, stdout io.Writer) error {
+	enc, err := reports.LookupLimits(format)
+	if err != nil {
+		return usageErrorf("--format: %v", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	l, err := reports.ReadLimits(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if out == "" {
+		return enc(stdout, l)
+	}
+	return writeFileAtomic(out, func(w io.Writer) error { return enc(w, l) })
 }
