@@ -72,7 +72,7 @@ func Text(w io.Writer, r *Report) error {
 		if sc.Saturated {
 			verdict = "SATURATED: the figures describe the load generator, see warnings"
 		}
-		fmt.Fprintf(tw, "self-check\tCPU %.0f%% of %d cores\tscheduler lag p99 %s ms\t%s\n",
+		fmt.Fprintf(tw, "self-check\tCPU %.0f%% of one core (%d usable)\tscheduler lag p99 %s ms\t%s\n",
 			sc.CPUPercent, sc.Cores, ms(float64(sc.ReaderLagUS)), verdict)
 	}
 	if err := tw.Flush(); err != nil {
