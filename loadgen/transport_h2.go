@@ -143,7 +143,7 @@ func (o *h2Opener) dial(ctx context.Context, addr string) (*http2.ClientConn, er
 	if err != nil {
 		return nil, err
 	}
-	sn := &sniffConn{Conn: c}
+	sn := &SniffConn{Conn: c}
 	var nc net.Conn = sn
 	if tc, ok := c.(*tls.Conn); ok {
 		if e := alpnMismatch(tc, alpnH2); e != nil {
@@ -164,7 +164,7 @@ func (o *h2Opener) dial(ctx context.Context, addr string) (*http2.ClientConn, er
 	// A server sends SETTINGS first, so they are in once a PING is answered.
 	if err := cc.Ping(ctx); err != nil {
 		cc.Close()
-		if line, ok := sn.http1(); ok {
+		if line, ok := sn.HTTP1(); ok {
 			return nil, &ConnError{Class: ClassProtocolMismatch, Err: fmt.Errorf(
 				"asked for cleartext HTTP/2 (--protocol h2c, prior knowledge) but the server answered in HTTP/1 (%q); ssebench does not fall back to HTTP/1.1 (use --protocol h1 to measure over HTTP/1.1)", line)}
 		}

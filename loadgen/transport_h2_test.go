@@ -106,7 +106,7 @@ func TestSniffConn(t *testing.T) {
 				}
 				server.Close()
 			}()
-			c := &sniffConn{Conn: client}
+			c := &SniffConn{Conn: client}
 			buf := make([]byte, 3)
 			for {
 				if _, err := c.Read(buf); err != nil {
@@ -117,7 +117,7 @@ func TestSniffConn(t *testing.T) {
 			if limit != tt.wantLimit || ok != tt.wantOK {
 				t.Errorf("maxConcurrentStreams() = %d, %t, want %d, %t", limit, ok, tt.wantLimit, tt.wantOK)
 			}
-			line, ok := c.http1()
+			line, ok := c.HTTP1()
 			if line != tt.wantHTTP1 || ok != (tt.wantHTTP1 != "") {
 				t.Errorf("http1() = %q, %t, want %q", line, ok, tt.wantHTTP1)
 			}

@@ -9,24 +9,24 @@ import (
 	"sync/atomic"
 )
 
-// sniffBytes is how much of a new HTTP/2 connection sniffConn keeps: a
+// sniffBytes is how much of a new HTTP/2 connection SniffConn keeps: a
 // frame header and 32 settings, more than any server's first SETTINGS.
 const sniffBytes = 9 + 6*32
 
-// sniffConn keeps the first bytes a server sends on a new HTTP/2
+// SniffConn keeps the first bytes a server sends on a new HTTP/2
 // connection. A server that speaks HTTP/2 starts with a SETTINGS frame,
 // which tells whether it advertised SETTINGS_MAX_CONCURRENT_STREAMS at all
 // (x/net's ClientConn.State reports its own default of 1000 when it did
 // not). A server that does not speak HTTP/2 answers the preface with an
 // HTTP/1 status line, which names the mismatch plainly.
-type sniffConn struct {
+type SniffConn struct {
 	net.Conn
 	done atomic.Bool // head is complete; Read no longer copies
 	mu   sync.Mutex  // head is appended by the HTTP/2 read loop, read by dial
 	head []byte
 }
 
-func (c *sniffConn) Read(p []byte) (int, error) {
+func (c *SniffConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 && !c.done.Load() {
 		c.mu.Lock()
@@ -39,8 +39,8 @@ func (c *sniffConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// http1 returns the server's first line when it answered in HTTP/1.
-func (c *sniffConn) http1() (string, bool) {
+// HTTP1 returns the server's first line when it answered in HTTP/1.
+func (c *SniffConn) HTTP1() (string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !bytes.HasPrefix(c.head, []byte("HTTP/1.")) {
@@ -59,7 +59,7 @@ const (
 
 // maxConcurrentStreams returns SETTINGS_MAX_CONCURRENT_STREAMS from the
 // server's first frame, and false when that frame did not carry it.
-func (c *sniffConn) maxConcurrentStreams() (uint32, bool) {
+func (c *SniffConn) maxConcurrentStreams() (uint32, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	h := c.head
@@ -77,10 +77,10 @@ func (c *sniffConn) maxConcurrentStreams() (uint32, bool) {
 	return 0, false
 }
 
-// sniffTLSConn is a sniffConn over TLS. ConnectionState lets the HTTP/2
+// sniffTLSConn is a SniffConn over TLS. ConnectionState lets the HTTP/2
 // client fill Response.TLS as it does for a *tls.Conn.
 type sniffTLSConn struct {
-	*sniffConn
+	*SniffConn
 	tc *tls.Conn
 }
 

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
@@ -57,7 +55,7 @@ func probeH2(ctx context.Context, cfg *loadgen.Config, ceiling int) *reports.H2P
 	// The connection dies with ctx: every read and write below then fails.
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	hc := &headConn{Conn: c}
+	hc := &loadgen.SniffConn{Conn: c}
 	if _, err := io.WriteString(hc, http2.ClientPreface); err != nil {
 		p.Error = "writing the preface: " + err.Error()
 		return p
@@ -70,7 +68,7 @@ func probeH2(ctx context.Context, cfg *loadgen.Config, ceiling int) *reports.H2P
 	}
 	f, err := fr.ReadFrame()
 	if err != nil {
-		if line, ok := hc.http1(); ok {
+		if line, ok := hc.HTTP1(); ok {
 			p.Error = fmt.Sprintf("the server answered the HTTP/2 preface in HTTP/1 (%q)", line)
 		} else {
 			p.Error = "the server did not answer the HTTP/2 preface: " + err.Error()
@@ -193,35 +191,6 @@ func writeStreams(fr *http2.Framer, cfg *loadgen.Config, t *target, n int) error
 		}
 	}
 	return nil
-}
-
-// headConn keeps the first bytes the server sends, so that a server that
-// answers the HTTP/2 preface in HTTP/1 can be named plainly.
-type headConn struct {
-	net.Conn
-	mu   sync.Mutex
-	head []byte
-}
-
-func (c *headConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.mu.Lock()
-	if k := min(n, 64-len(c.head)); k > 0 {
-		c.head = append(c.head, p[:k]...)
-	}
-	c.mu.Unlock()
-	return n, err
-}
-
-// http1 returns the server's first line when it answered in HTTP/1.
-func (c *headConn) http1() (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !bytes.HasPrefix(c.head, []byte("HTTP/1.")) {
-		return "", false
-	}
-	line, _, _ := bytes.Cut(c.head, []byte("\r\n"))
-	return string(line), true
 }
 
 func boolPtr(b bool) *bool { return &b }
