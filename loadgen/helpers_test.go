@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,4 +62,16 @@ func run(t *testing.T, ctx context.Context, cfg Config) (*reports.Report, error)
 		t.Fatalf("Run returned no report: %v", err)
 	}
 	return rep, err
+}
+
+// checkValidate checks a Validate error against want: "" means valid,
+// otherwise the error must contain want (usually the flag it names).
+func checkValidate(t *testing.T, err error, want string) {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Errorf("Validate() = %v, want nil", err)
+	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+		t.Errorf("Validate() = %v, want an error containing %q", err, want)
+	}
 }
