@@ -41,13 +41,21 @@ func printDefaults(fs *flag.FlagSet) {
 // (`ssebench run URL --duration 5s`), and returns the positional arguments.
 // Flag errors become usage errors (exit 2) and -h becomes errHelp (exit 0).
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	// A bad flag gets its one-line error and a hint; only -h prints the
+	// whole usage (a wall of flags would bury the error).
+	full := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = full }()
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				full()
 				return nil, errHelp
 			}
-			return nil, &codeError{code: exitUsage} // flag already printed the error and usage
+			// flag already printed the error itself.
+			fmt.Fprintf(fs.Output(), "Run '%s -h' for its flags.\n", fs.Name())
+			return nil, &codeError{code: exitUsage}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
