@@ -185,7 +185,7 @@ func cmdLimits(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	var es *embeddedServer
 	if embedded {
-		if es, err = startLimitsServer(ctx, refserver.Config{Rate: lf.rate, PayloadBytes: lf.payload}); err != nil {
+		if es, err = startEmbeddedServer(ctx, refserver.Config{Rate: lf.rate, PayloadBytes: lf.payload}); err != nil {
 			return err
 		}
 		defer es.stop()

@@ -114,12 +114,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	if len(pos) == 0 {
-		url, stop, err := startEmbedded(ctx, rf.rate, rf.payload)
+		es, err := startEmbeddedServer(ctx, refserver.Config{Rate: rf.rate, PayloadBytes: rf.payload})
 		if err != nil {
 			return err
 		}
-		defer stop()
-		cfg.URL, cfg.Embedded = url, true
+		defer es.stop()
+		cfg.URL, cfg.Embedded = es.url, true
 	}
 	if err := lat.resolve(&cfg); err != nil {
 		return err
@@ -175,29 +175,6 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return &codeError{code: exitError, err: runErr}
 	}
 	return th.verdict(rep, runErr)
-}
-
-// startEmbedded starts the reference server on a free loopback port and
-// returns its event stream URL and a function that stops it.
-func startEmbedded(ctx context.Context, rate float64, payload int) (string, func(), error) {
-	cfg := refserver.Config{Addr: "127.0.0.1:0", Rate: rate, PayloadBytes: payload}
-	if err := cfg.Validate(); err != nil {
-		return "", nil, usageErrorf("%v", err)
-	}
-	srv, err := refserver.New(cfg)
-	if err != nil {
-		return "", nil, err
-	}
-	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	addr, err := srv.Start(sctx)
-	if err != nil {
-		cancel()
-		return "", nil, fmt.Errorf("embedded reference server: %w", err)
-	}
-	return "http://" + addr + "/events", func() {
-		cancel()
-		_ = srv.Close()
-	}, nil
 }
 
 // addConnFlags registers the flags of cfg's protocol and connection

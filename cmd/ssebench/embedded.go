@@ -27,16 +27,17 @@ func pause(ctx context.Context, d time.Duration, settle func(context.Context) er
 	return nil
 }
 
-// embeddedServer is the reference server `ssebench limits` starts in this
-// process when no URL is given.
+// embeddedServer is the reference server `ssebench run` and `ssebench
+// limits` start in this process when no URL is given.
 type embeddedServer struct {
 	srv    *refserver.Server
 	url    string
 	cancel context.CancelFunc
 }
 
-// startLimitsServer starts the reference server on a free loopback port.
-func startLimitsServer(ctx context.Context, cfg refserver.Config) (*embeddedServer, error) {
+// startEmbeddedServer starts the reference server on a free loopback port;
+// its event stream is at url. A bad configuration is a usage error.
+func startEmbeddedServer(ctx context.Context, cfg refserver.Config) (*embeddedServer, error) {
 	cfg.Addr = "127.0.0.1:0"
 	if err := cfg.Validate(); err != nil {
 		return nil, usageErrorf("%v", err)
@@ -88,7 +89,7 @@ func waitIdle(ctx context.Context, srv *refserver.Server) error {
 // load is the server's own fan-out, not publish requests.
 func (e *embeddedServer) prepareRate(payload int) func(ctx context.Context, load float64, rc *loadgen.Config) (func(), error) {
 	return func(ctx context.Context, load float64, rc *loadgen.Config) (func(), error) {
-		s, err := startLimitsServer(ctx, refserver.Config{Rate: load, PayloadBytes: payload})
+		s, err := startEmbeddedServer(ctx, refserver.Config{Rate: load, PayloadBytes: payload})
 		if err != nil {
 			return nil, err
 		}
