@@ -5,7 +5,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Phases of a run; measurements are kept apart per phase.
@@ -31,7 +31,7 @@ type aggregator struct {
 	tickMu sync.Mutex
 	// onTick, when set, receives every interval appended to the series,
 	// under tickMu; it must not block.
-	onTick func(iv reports.Interval, now time.Time)
+	onTick func(iv result.Interval, now time.Time)
 
 	mu       sync.Mutex
 	recs     []*Recorder
@@ -45,7 +45,7 @@ type aggregator struct {
 	scratch  *hdrhistogram.Histogram // fan-out latencies since the last collect
 	start    time.Time
 	last     time.Time
-	series   []reports.Interval
+	series   []result.Interval
 	// perSub counts each slot's events in the steady state; present marks
 	// the slots that held a stream at some moment of it.
 	perSub  []uint64
@@ -80,27 +80,27 @@ func newAggregator(n, nshards int, start time.Time) *aggregator {
 	a := &aggregator{
 		recs:       make([]*Recorder, n),
 		shards:     make([]*shard, nshards),
-		interval:   reports.NewLatencyHistogram(),
-		scratch:    reports.NewLatencyHistogram(),
+		interval:   result.NewLatencyHistogram(),
+		scratch:    result.NewLatencyHistogram(),
 		start:      start,
 		last:       start,
 		perSub:     make([]uint64, n),
 		present:    make([]bool, n),
-		connect:    reports.NewLatencyHistogram(),
-		firstEvent: reports.NewLatencyHistogram(),
-		headers:    reports.NewLatencyHistogram(),
-		reconnect:  reports.NewLatencyHistogram(),
+		connect:    result.NewLatencyHistogram(),
+		firstEvent: result.NewLatencyHistogram(),
+		headers:    result.NewLatencyHistogram(),
+		reconnect:  result.NewLatencyHistogram(),
 		errs:       map[string]int64{},
 		samples:    map[string]string{},
 	}
 	for i := range a.shards {
-		a.shards[i] = &shard{h: reports.NewLatencyHistogram(), inter: reports.NewLatencyHistogram()}
+		a.shards[i] = &shard{h: result.NewLatencyHistogram(), inter: result.NewLatencyHistogram()}
 	}
 	for i := range a.recs {
 		a.recs[i] = newRecorder(a.shards[i%nshards])
 	}
 	for i := range a.totals {
-		a.totals[i].fanout = reports.NewLatencyHistogram()
+		a.totals[i].fanout = result.NewLatencyHistogram()
 	}
 	return a
 }
@@ -134,7 +134,7 @@ func (a *aggregator) collect() {
 }
 
 // emit ends the interval being built at now and returns it.
-func (a *aggregator) emit(now time.Time) reports.Interval {
+func (a *aggregator) emit(now time.Time) result.Interval {
 	a.connMu.Lock()
 	connected := a.connected
 	if a.ended {
@@ -149,14 +149,14 @@ func (a *aggregator) emit(now time.Time) reports.Interval {
 	c := a.ivC
 	secs := now.Sub(a.last).Seconds()
 	a.last = now
-	iv := reports.Interval{
+	iv := result.Interval{
 		ElapsedS:    now.Sub(a.start).Seconds(),
 		Connected:   connected,
 		Events:      c.events,
 		Bytes:       c.bytes,
 		FanoutP50US: a.interval.ValueAtQuantile(50),
 		FanoutP99US: a.interval.ValueAtQuantile(99),
-		FanoutHDR:   reports.EncodeHDR(a.interval), // for --hlog and re-rendering saved results
+		FanoutHDR:   result.EncodeHDR(a.interval), // for --hlog and re-rendering saved results
 		// Every failure reaches failure(), so errs is complete; c.errors
 		// would count a stream's read error a second time.
 		Errors:     errs,
@@ -174,13 +174,13 @@ func (a *aggregator) emit(now time.Time) reports.Interval {
 
 // tick ends an interval: it collects, appends the interval to the time
 // series and passes it to onTick.
-func (a *aggregator) tick(now time.Time) reports.Interval {
+func (a *aggregator) tick(now time.Time) result.Interval {
 	a.tickMu.Lock()
 	defer a.tickMu.Unlock()
 	return a.tickLocked(now)
 }
 
-func (a *aggregator) tickLocked(now time.Time) reports.Interval {
+func (a *aggregator) tickLocked(now time.Time) result.Interval {
 	a.collect()
 	iv := a.emit(now)
 	if a.onTick != nil {
@@ -230,7 +230,7 @@ func (a *aggregator) setShardsSteady(on bool) {
 // interEvent merges the shards' steady-state inter-event gaps. Call it after
 // the last collect.
 func (a *aggregator) interEvent() *hdrhistogram.Histogram {
-	h := reports.NewLatencyHistogram()
+	h := result.NewLatencyHistogram()
 	for _, s := range a.shards {
 		s.mu.Lock()
 		h.Merge(s.inter)
@@ -275,7 +275,7 @@ func (a *aggregator) steadyElapsed(now time.Time) (time.Duration, bool) {
 func (a *aggregator) perSubscriber() *hdrhistogram.Histogram {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	h := reports.NewLatencyHistogram()
+	h := result.NewLatencyHistogram()
 	for i, ok := range a.present {
 		if ok {
 			// Counts above the histogram's top (3.6e9) cannot happen in a

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // fillShape fills the report's figures about the load's shape and
@@ -13,14 +13,14 @@ import (
 // runLen), reconnects and the events they lost, the per-subscriber, headers,
 // inter-event and reconnect distributions, and the warnings they call for.
 // Call it after the last collect.
-func (a *aggregator) fillShape(cfg *Config, rep *reports.Report, runLen time.Duration) error {
+func (a *aggregator) fillShape(cfg *Config, rep *result.Report, runLen time.Duration) error {
 	steady, ramp := &a.totals[phaseSteady], &a.totals[phaseRamp]
 	steadyD, _ := a.steadyElapsed(a.start.Add(runLen))
-	fanout, err := reports.Summarize(ramp.fanout)
+	fanout, err := result.Summarize(ramp.fanout)
 	if err != nil {
 		return err
 	}
-	rep.Ramp = &reports.Phase{
+	rep.Ramp = &result.Phase{
 		DurationS: max(0, (runLen - steadyD).Seconds()),
 		Events:    ramp.c.events,
 		FanoutUS:  fanout,
@@ -30,7 +30,7 @@ func (a *aggregator) fillShape(cfg *Config, rep *reports.Report, runLen time.Dur
 	rep.Subscribers.Reconnects = a.reconnects
 	a.connMu.Unlock()
 	for _, f := range []struct {
-		dst *reports.Latency
+		dst *result.Latency
 		h   *hdrhistogram.Histogram
 	}{
 		{&rep.LatencyUS.Headers, a.headers},
@@ -38,7 +38,7 @@ func (a *aggregator) fillShape(cfg *Config, rep *reports.Report, runLen time.Dur
 		{&rep.LatencyUS.InterEvent, a.interEvent()},
 		{&rep.PerSubscriberEvents, a.perSubscriber()},
 	} {
-		if *f.dst, err = reports.Summarize(f.h); err != nil {
+		if *f.dst, err = result.Summarize(f.h); err != nil {
 			return err
 		}
 	}

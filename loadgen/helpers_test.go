@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // protocols lists the protocols every loadgen behaviour is tested over.
@@ -49,7 +49,7 @@ func sseHeaders(w http.ResponseWriter) {
 }
 
 // run runs cfg with test defaults and fails the test on a config error.
-func run(t *testing.T, ctx context.Context, cfg Config) (*reports.Report, error) {
+func run(t *testing.T, ctx context.Context, cfg Config) (*result.Report, error) {
 	t.Helper()
 	if cfg.Interval == 0 {
 		cfg.Interval = 100 * time.Millisecond

@@ -3,7 +3,7 @@ package loadgen
 import (
 	"time"
 
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Progress is a live view of a run, passed to Config.Progress after every
@@ -11,7 +11,7 @@ import (
 type Progress struct {
 	// Interval holds the counts and latencies of the last interval,
 	// Interval.Reconnects included.
-	reports.Interval
+	result.Interval
 	// Requested is the number of subscribers the run opens at most (with
 	// Stages, the highest target).
 	Requested int
@@ -49,7 +49,7 @@ func stageAt(s Stages, elapsed time.Duration) int {
 }
 
 // progressAt builds the Progress of interval iv, collected at now.
-func progressAt(cfg *Config, agg *aggregator, d *driver, iv reports.Interval, start, now time.Time) Progress {
+func progressAt(cfg *Config, agg *aggregator, d *driver, iv result.Interval, start, now time.Time) Progress {
 	p := Progress{
 		Interval:   iv,
 		Requested:  cfg.Subscribers,

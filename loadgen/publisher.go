@@ -15,7 +15,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // publisher is publisher mode (LatencyOptions.PublishURL): ssebench
@@ -117,7 +117,7 @@ func newPublisher(cfg *Config, holding func() int) (*publisher, error) {
 		base:    time.Now(),
 		clock:   newSteadyClock(),
 		holding: holding,
-		latency: reports.NewLatencyHistogram(),
+		latency: result.NewLatencyHistogram(),
 	}
 	p.client, p.tr = newPublishClient(o.PublishConcurrency, o.PublishTimeout)
 	p.prefixS = "ssebench-" + p.runID + "-"

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // deliveryPoll is how often the drain checks whether every subscriber has
@@ -114,14 +114,14 @@ func (p *publisher) awaitDeliveries(ctx context.Context, deadline time.Time) boo
 
 // fill puts the publish figures and the delivery ratio into rep, with
 // warnings for what makes them incomplete. Call it after finish.
-func (p *publisher) fill(rep *reports.Report) error {
+func (p *publisher) fill(rep *result.Report) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	lat, err := reports.Summarize(p.latency)
+	lat, err := result.Summarize(p.latency)
 	if err != nil {
 		return err
 	}
-	rep.Publish = &reports.Publish{Sent: p.sent, Failed: p.failed, LatencyUS: lat}
+	rep.Publish = &result.Publish{Sent: p.sent, Failed: p.failed, LatencyUS: lat}
 	if rep.DurationS > 0 {
 		rep.Publish.RatePerS = float64(p.sent) / rep.DurationS
 	}

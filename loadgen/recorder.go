@@ -4,7 +4,7 @@ import (
 	"sync"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // latencyBatch is how many per-event samples a Recorder buffers before it
@@ -93,7 +93,7 @@ func newRecorder(sh *shard) *Recorder {
 // gapUS < 0 means the event was the first on its stream.
 func (r *Recorder) event(latUS int64, oor bool, gapUS int64, bytes, gaps, dups uint64) {
 	sm := sample{latUS: noSample, gapUS: noSample}
-	if gapUS >= 0 && gapUS <= reports.MaxLatencyUS {
+	if gapUS >= 0 && gapUS <= result.MaxLatencyUS {
 		sm.gapUS = uint32(gapUS)
 	}
 	r.mu.Lock()
@@ -175,5 +175,5 @@ func (r *Recorder) drain() (counters, bool) {
 
 // latencyInRange tells whether v µs can be recorded in a latency histogram.
 func latencyInRange(v int64) bool {
-	return v >= 0 && v <= reports.MaxLatencyUS
+	return v >= 0 && v <= result.MaxLatencyUS
 }

@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Run opens cfg.Subscribers subscriptions, holds them through the ramp and
@@ -17,7 +17,7 @@ import (
 // the run early; the report then covers what was measured and is marked
 // interrupted. Run returns an error only for an invalid configuration or, with
 // a report, ErrNothingMeasured when no subscriber ever got a stream.
-func Run(ctx context.Context, cfg Config) (*reports.Report, error) {
+func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func Run(ctx context.Context, cfg Config) (*reports.Report, error) {
 	// Every interval of the series, phase changes and the end included, goes
 	// to Progress, so a live log matches the result's intervals.
 	if cfg.Progress != nil {
-		agg.onTick = func(iv reports.Interval, now time.Time) {
+		agg.onTick = func(iv result.Interval, now time.Time) {
 			cfg.Progress(progressAt(&cfg, agg, drv, iv, start, now))
 		}
 	}
@@ -148,7 +148,7 @@ func Run(ctx context.Context, cfg Config) (*reports.Report, error) {
 }
 
 // buildReport turns the aggregator's totals into the canonical result.
-func buildReport(cfg *Config, agg *aggregator, start, end time.Time, interrupted bool) (*reports.Report, error) {
+func buildReport(cfg *Config, agg *aggregator, start, end time.Time, interrupted bool) (*result.Report, error) {
 	conf, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: echo config: %w", err)
@@ -156,8 +156,8 @@ func buildReport(cfg *Config, agg *aggregator, start, end time.Time, interrupted
 	steady := agg.totals[phaseSteady]
 	steadyD, _ := agg.steadyElapsed(end)
 	window := steadyD.Seconds()
-	rep := &reports.Report{
-		Schema:      reports.Schema,
+	rep := &result.Report{
+		Schema:      result.Schema,
 		Tool:        cfg.Tool,
 		Target:      cfg.URL,
 		Embedded:    cfg.Embedded,
@@ -166,14 +166,14 @@ func buildReport(cfg *Config, agg *aggregator, start, end time.Time, interrupted
 		DurationS:   window,
 		Interrupted: interrupted,
 		Config:      conf,
-		Transport:   reports.Transport{},
-		Subscribers: reports.Subscribers{
+		Transport:   result.Transport{},
+		Subscribers: result.Subscribers{
 			Requested: cfg.Subscribers,
 			Connected: agg.everConn,
 			Failed:    agg.failed,
 			Dropped:   agg.dropped,
 		},
-		Events: reports.Events{
+		Events: result.Events{
 			Received:   steady.c.events,
 			Bytes:      steady.c.bytes,
 			Gaps:       steady.c.gaps,
@@ -189,13 +189,13 @@ func buildReport(cfg *Config, agg *aggregator, start, end time.Time, interrupted
 		rep.Events.RatePerS = float64(steady.c.events) / window
 		rep.Events.BytesPerS = float64(steady.c.bytes) / window
 	}
-	if rep.LatencyUS.Fanout, err = reports.Summarize(steady.fanout); err != nil {
+	if rep.LatencyUS.Fanout, err = result.Summarize(steady.fanout); err != nil {
 		return nil, err
 	}
-	if rep.LatencyUS.Connect, err = reports.Summarize(agg.connect); err != nil {
+	if rep.LatencyUS.Connect, err = result.Summarize(agg.connect); err != nil {
 		return nil, err
 	}
-	if rep.LatencyUS.FirstEvent, err = reports.Summarize(agg.firstEvent); err != nil {
+	if rep.LatencyUS.FirstEvent, err = result.Summarize(agg.firstEvent); err != nil {
 		return nil, err
 	}
 	if cfg.Latency != nil {
@@ -214,7 +214,7 @@ func buildReport(cfg *Config, agg *aggregator, start, end time.Time, interrupted
 }
 
 // warnings lists what makes the numbers incomplete or less trustworthy.
-func warnings(cfg *Config, agg *aggregator, rep *reports.Report) []string {
+func warnings(cfg *Config, agg *aggregator, rep *result.Report) []string {
 	w := []string{}
 	steady := agg.totals[phaseSteady]
 	if rep.Interrupted {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Self-check thresholds: beyond either, the load generator counts itself as
@@ -73,7 +73,7 @@ type selfCheck struct {
 func newSelfCheck(start time.Time) *selfCheck {
 	sc := &selfCheck{start: start, cpu0: processCPU(), stop: make(chan struct{}), done: make(chan struct{})}
 	for i := range sc.lag {
-		sc.lag[i] = reports.NewLatencyHistogram()
+		sc.lag[i] = result.NewLatencyHistogram()
 	}
 	go sc.probe()
 	return sc
@@ -124,7 +124,7 @@ func (sc *selfCheck) window(on bool, now time.Time) {
 // during its ramp). cores is GOMAXPROCS; embedded tells whether the server
 // shared the process. The string is the warning to give, "" when not
 // saturated.
-func (sc *selfCheck) close(now time.Time, cores int, o SelfCheckOptions, embedded bool) (reports.SelfCheck, string) {
+func (sc *selfCheck) close(now time.Time, cores int, o SelfCheckOptions, embedded bool) (result.SelfCheck, string) {
 	close(sc.stop)
 	<-sc.done
 	sc.window(false, now)
@@ -135,7 +135,7 @@ func (sc *selfCheck) close(now time.Time, cores int, o SelfCheckOptions, embedde
 		cpu, wall = processCPU()-sc.cpu0, now.Sub(sc.start)
 		lag.Merge(sc.lag[phaseRamp])
 	}
-	r := reports.SelfCheck{Cores: cores, ReaderLagUS: lag.ValueAtQuantile(99)}
+	r := result.SelfCheck{Cores: cores, ReaderLagUS: lag.ValueAtQuantile(99)}
 	if wall > 0 {
 		r.CPUPercent = 100 * cpu.Seconds() / wall.Seconds()
 	}
@@ -145,7 +145,7 @@ func (sc *selfCheck) close(now time.Time, cores int, o SelfCheckOptions, embedde
 
 // saturation sets r.Saturated from r's figures and o's thresholds and
 // returns the warning to give, "" when not saturated.
-func saturation(r *reports.SelfCheck, o SelfCheckOptions, embedded bool) string {
+func saturation(r *result.SelfCheck, o SelfCheckOptions, embedded bool) string {
 	cpuMax, lagMax := o.SaturationCPU, o.SaturationLag
 	if cpuMax == 0 {
 		cpuMax = DefaultSaturationCPU

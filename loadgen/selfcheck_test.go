@@ -6,29 +6,29 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 func TestSaturation(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		in        reports.SelfCheck
+		in        result.SelfCheck
 		opts      SelfCheckOptions
 		embedded  bool
 		saturated bool
 		want      []string // substrings of the warning
 	}{
-		{name: "idle", in: reports.SelfCheck{CPUPercent: 20, Cores: 2, ReaderLagUS: 300}},
-		{name: "just under cpu", in: reports.SelfCheck{CPUPercent: 180, Cores: 2}},
-		{name: "cpu", in: reports.SelfCheck{CPUPercent: 185, Cores: 2}, saturated: true,
+		{name: "idle", in: result.SelfCheck{CPUPercent: 20, Cores: 2, ReaderLagUS: 300}},
+		{name: "just under cpu", in: result.SelfCheck{CPUPercent: 180, Cores: 2}},
+		{name: "cpu", in: result.SelfCheck{CPUPercent: 185, Cores: 2}, saturated: true,
 			want: []string{"the load generator was saturated", "185% CPU of the 200%", "threshold 180%", "describe the client, not the server", "shard the load"}},
-		{name: "lag", in: reports.SelfCheck{CPUPercent: 50, Cores: 4, ReaderLagUS: 45_000}, saturated: true,
+		{name: "lag", in: result.SelfCheck{CPUPercent: 50, Cores: 4, ReaderLagUS: 45_000}, saturated: true,
 			want: []string{"woke up 45ms late at p99 (threshold 20ms)"}},
-		{name: "custom thresholds", in: reports.SelfCheck{CPUPercent: 60, Cores: 1, ReaderLagUS: 1500},
+		{name: "custom thresholds", in: result.SelfCheck{CPUPercent: 60, Cores: 1, ReaderLagUS: 1500},
 			opts: SelfCheckOptions{SaturationCPU: 0.5, SaturationLag: time.Millisecond}, saturated: true,
 			want: []string{"threshold 50%", "threshold 1ms"}},
-		{name: "embedded", in: reports.SelfCheck{CPUPercent: 100, Cores: 1}, embedded: true, saturated: true,
+		{name: "embedded", in: result.SelfCheck{CPUPercent: 100, Cores: 1}, embedded: true, saturated: true,
 			want: []string{"this process was saturated", "embedded reference server and the load generator", "not a server", "ssebench serve"}},
 	}
 	for _, tt := range tests {

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // transportStats is what a run's opener saw of its connections: the
@@ -61,10 +61,10 @@ func (s *transportStats) h2Advertised(limit uint32, ok bool) {
 }
 
 // transport returns the report's view of s.
-func (s *transportStats) transport() reports.Transport {
+func (s *transportStats) transport() result.Transport {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return reports.Transport{
+	return result.Transport{
 		Negotiated:             summarize(s.protos),
 		TLS:                    summarize(s.versions),
 		Connections:            int(s.conns.Load()),
@@ -93,7 +93,7 @@ func summarize(m map[string]int) string {
 // when subscribers failed because the server would not speak the protocol
 // asked for: those never silently became another protocol, and the report
 // says so where a reader looks first.
-func fillTransport(rep *reports.Report, op opener) {
+func fillTransport(rep *result.Report, op opener) {
 	rep.Transport = op.stats().transport()
 	if n := rep.Errors[ClassProtocolMismatch]; n > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: %d subscriber connects failed: %s",

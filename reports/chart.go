@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/ssebench/ssebench/reports/result"
 	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -35,37 +36,37 @@ type chart struct {
 // charts builds every chart for rs, in page order: four on latency, then
 // four on the run over time. With several runs each chart overlays them,
 // one colour per run.
-func charts(rs []*Report) []chart {
+func charts(rs []*result.Report) []chart {
 	return []chart{
 		spectrumChart(rs, "fanout-spectrum", "Fan-out latency by percentile",
 			"Publish-to-receive time of every event in the steady state, from the fastest (0%) to the slowest. The axis stretches the tail: each step right is ten times rarer.",
-			func(r *Report) Latency { return r.LatencyUS.Fanout }),
+			func(r *result.Report) result.Latency { return r.LatencyUS.Fanout }),
 		seriesChart(rs, "latency-over-time", "Fan-out latency over time", "latency (ms)",
 			"Median and 99th percentile of each interval; intervals without events, and the short ones cut at phase changes, are left out.",
 			[]series{
-				{name: "p99", fullOnly: true, value: func(iv Interval) (float64, bool) { return float64(iv.FanoutP99US) / 1000, iv.FanoutP99US > 0 }},
-				{name: "p50", fullOnly: true, dashed: true, value: func(iv Interval) (float64, bool) { return float64(iv.FanoutP50US) / 1000, iv.FanoutP50US > 0 }},
+				{name: "p99", fullOnly: true, value: func(iv result.Interval) (float64, bool) { return float64(iv.FanoutP99US) / 1000, iv.FanoutP99US > 0 }},
+				{name: "p50", fullOnly: true, dashed: true, value: func(iv result.Interval) (float64, bool) { return float64(iv.FanoutP50US) / 1000, iv.FanoutP50US > 0 }},
 			}),
 		spectrumChart(rs, "connect-spectrum", "Connect time by percentile",
 			"Request start to response headers, per successful connection attempt.",
-			func(r *Report) Latency { return r.LatencyUS.Connect }),
+			func(r *result.Report) result.Latency { return r.LatencyUS.Connect }),
 		spectrumChart(rs, "first-event-spectrum", "Time to first event by percentile",
 			"Request start to the first event on each stream.",
-			func(r *Report) Latency { return r.LatencyUS.FirstEvent }),
+			func(r *result.Report) result.Latency { return r.LatencyUS.FirstEvent }),
 		seriesChart(rs, "events-rate", "Events received", "events/s",
 			"Events received by all subscribers together, per second of each interval.",
-			[]series{{name: "events/s", fullOnly: true, value: func(iv Interval) (float64, bool) { return iv.EventsPerS, true }}}),
+			[]series{{name: "events/s", fullOnly: true, value: func(iv result.Interval) (float64, bool) { return iv.EventsPerS, true }}}),
 		seriesChart(rs, "bytes-rate", "Bytes received", "MB/s",
 			"Stream bytes read by all subscribers together, in 10⁶ bytes per second.",
-			[]series{{name: "MB/s", fullOnly: true, value: func(iv Interval) (float64, bool) { return iv.BytesPerS / 1e6, true }}}),
+			[]series{{name: "MB/s", fullOnly: true, value: func(iv result.Interval) (float64, bool) { return iv.BytesPerS / 1e6, true }}}),
 		seriesChart(rs, "connected", "Connected subscribers", "subscribers",
 			"Subscribers holding a stream at the end of each interval.",
-			[]series{{name: "connected", count: true, value: func(iv Interval) (float64, bool) { return float64(iv.Connected), true }}}),
+			[]series{{name: "connected", count: true, value: func(iv result.Interval) (float64, bool) { return float64(iv.Connected), true }}}),
 		seriesChart(rs, "errors-over-time", "Errors and reconnects", "per interval",
 			"Failures of any class and reconnections, counted per interval.",
 			[]series{
-				{name: "errors", count: true, step: true, value: func(iv Interval) (float64, bool) { return float64(iv.Errors), true }},
-				{name: "reconnects", count: true, step: true, dashed: true, value: func(iv Interval) (float64, bool) { return float64(iv.Reconnects), true }},
+				{name: "errors", count: true, step: true, value: func(iv result.Interval) (float64, bool) { return float64(iv.Errors), true }},
+				{name: "reconnects", count: true, step: true, dashed: true, value: func(iv result.Interval) (float64, bool) { return float64(iv.Reconnects), true }},
 			}),
 	}
 }

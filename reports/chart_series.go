@@ -3,6 +3,7 @@ package reports
 import (
 	"slices"
 
+	"github.com/ssebench/ssebench/reports/result"
 	"gonum.org/v1/plot/plotter"
 )
 
@@ -20,12 +21,12 @@ type series struct {
 	// rather than a point at its end.
 	step bool
 	// value returns the figure for an interval, and whether it has one.
-	value func(iv Interval) (float64, bool)
+	value func(iv result.Interval) (float64, bool)
 }
 
 // seriesChart draws series over the runs' elapsed time, each run from its
 // own start so runs line up.
-func seriesChart(rs []*Report, id, title, yLabel, caption string, ss []series) chart {
+func seriesChart(rs []*result.Report, id, title, yLabel, caption string, ss []series) chart {
 	p := newPlot(title, "elapsed (s)", yLabel)
 	c := chart{id: id, title: title, caption: caption, p: p}
 	if !slices.ContainsFunc(ss, func(s series) bool { return !s.count }) {
@@ -91,7 +92,7 @@ func seriesChart(rs []*Report, id, title, yLabel, caption string, ss []series) c
 // many times the real rate, and their percentiles rest on a handful of
 // events, so intervals shorter than half the typical one are left out of
 // rate and percentile charts. Counts are still drawn.
-func fullIntervals(ivs []Interval) []bool {
+func fullIntervals(ivs []result.Interval) []bool {
 	ok := make([]bool, len(ivs))
 	dts := make([]float64, len(ivs))
 	prev := 0.0

@@ -3,6 +3,7 @@ package reports
 import (
 	"math"
 
+	"github.com/ssebench/ssebench/reports/result"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 )
@@ -34,7 +35,7 @@ var spectrumTicks = func() plot.ConstantTicks {
 }()
 
 // spectrumXYs samples h (µs) from p0 to p99.999, in milliseconds.
-func spectrumXYs(l Latency) (plotter.XYs, error) {
+func spectrumXYs(l result.Latency) (plotter.XYs, error) {
 	h, err := l.Histogram()
 	if err != nil {
 		return nil, err
@@ -50,7 +51,7 @@ func spectrumXYs(l Latency) (plotter.XYs, error) {
 }
 
 // spectrumChart overlays one distribution of every run.
-func spectrumChart(rs []*Report, id, title, caption string, pick func(*Report) Latency) chart {
+func spectrumChart(rs []*result.Report, id, title, caption string, pick func(*result.Report) result.Latency) chart {
 	p := newPlot(title, "percentile", "latency (ms)")
 	c := chart{id: id, title: title, caption: caption, p: p}
 	legend := 0

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ssebench/ssebench/reports/result"
 	"golang.org/x/perf/benchmath"
 )
 
@@ -26,7 +27,7 @@ type Side struct {
 	// Name labels the side in the output ("base.json", "3 runs").
 	Name string
 	// Runs are the results. At least one.
-	Runs []*Report
+	Runs []*result.Report
 }
 
 // CompareOptions configure Compare. The zero value uses the defaults.
@@ -65,7 +66,7 @@ const (
 // CompareRow is one metric of a comparison.
 type CompareRow struct {
 	// Metric is what is compared.
-	Metric Metric
+	Metric result.Metric
 	// Base and New are the metric's values in the runs of each side that
 	// measured it, sorted.
 	Base, New []float64
@@ -157,7 +158,7 @@ func Compare(base, new Side, opts CompareOptions) (*Comparison, error) {
 	thresholds := &benchmath.Thresholds{CompareAlpha: opts.Alpha}
 	var testWarning string
 	for _, name := range names {
-		m, err := LookupMetric(name)
+		m, err := result.LookupMetric(name)
 		if err != nil {
 			return nil, err
 		}
@@ -193,7 +194,7 @@ func Compare(base, new Side, opts CompareOptions) (*Comparison, error) {
 }
 
 // values returns m's value in every run that measured it, sorted.
-func values(m Metric, runs []*Report) []float64 {
+func values(m result.Metric, runs []*result.Report) []float64 {
 	var vs []float64
 	for _, r := range runs {
 		if v, err := m.Value(r); err == nil {
@@ -260,7 +261,7 @@ func compareNotes(base, new Side, alpha float64, testWarning string) []string {
 		notes = append(notes, fmt.Sprintf("%d+%d runs: %s, so no change can be significant; run more (ssebench run --repeat N)", nb, nn, testWarning))
 	}
 	all := slices.Concat(base.Runs, new.Runs)
-	differ := func(what string, f func(*Report) string) {
+	differ := func(what string, f func(*result.Report) string) {
 		first := f(all[0])
 		for _, r := range all[1:] {
 			if f(r) != first {
@@ -269,9 +270,9 @@ func compareNotes(base, new Side, alpha float64, testWarning string) []string {
 			}
 		}
 	}
-	differ("protocol", func(r *Report) string { return r.Protocol })
-	differ("subscribers requested", func(r *Report) string { return fmt.Sprint(r.Subscribers.Requested) })
-	differ("latency source", func(r *Report) string { return r.LatencySource })
+	differ("protocol", func(r *result.Report) string { return r.Protocol })
+	differ("subscribers requested", func(r *result.Report) string { return fmt.Sprint(r.Subscribers.Requested) })
+	differ("latency source", func(r *result.Report) string { return r.LatencySource })
 	for _, s := range []Side{base, new} {
 		for i, r := range s.Runs {
 			which := s.Name

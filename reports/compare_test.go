@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // cmpRun is a result with the figures compare looks at: fan-out p50 and
@@ -15,17 +17,17 @@ type cmpRun struct {
 	errors       int64
 }
 
-func (c cmpRun) report() *Report {
+func (c cmpRun) report() *result.Report {
 	us := func(ms float64) int64 { return int64(ms * 1000) }
-	r := &Report{
-		Schema: Schema, Tool: "ssebench/test", Target: "http://127.0.0.1:8080/events", Protocol: "h1",
+	r := &result.Report{
+		Schema: result.Schema, Tool: "ssebench/test", Target: "http://127.0.0.1:8080/events", Protocol: "h1",
 		LatencySource: "reference",
-		Subscribers:   Subscribers{Requested: 100, Connected: 100},
-		Events:        Events{Received: uint64(c.rate * 10), RatePerS: c.rate},
-		LatencyUS: Latencies{
-			Fanout:     Latency{Count: 1000, Min: 100, P50: us(c.p50ms), P90: us(c.p99ms), P99: us(c.p99ms), P999: us(c.p99ms), Max: us(c.p99ms)},
-			Connect:    Latency{Count: 100, Min: 100, P50: 300, P90: 400, P99: 500, P999: 500, Max: 500},
-			FirstEvent: Latency{Count: 100, Min: 1000, P50: 50000, P90: 90000, P99: 99000, P999: 99000, Max: 99000},
+		Subscribers:   result.Subscribers{Requested: 100, Connected: 100},
+		Events:        result.Events{Received: uint64(c.rate * 10), RatePerS: c.rate},
+		LatencyUS: result.Latencies{
+			Fanout:     result.Latency{Count: 1000, Min: 100, P50: us(c.p50ms), P90: us(c.p99ms), P99: us(c.p99ms), P999: us(c.p99ms), Max: us(c.p99ms)},
+			Connect:    result.Latency{Count: 100, Min: 100, P50: 300, P90: 400, P99: 500, P999: 500, Max: 500},
+			FirstEvent: result.Latency{Count: 100, Min: 1000, P50: 50000, P90: 90000, P99: 99000, P999: 99000, Max: 99000},
 		},
 	}
 	if c.errors > 0 {
@@ -84,7 +86,7 @@ func TestCompare_oneRunPerSide(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := Compare(Side{"base", []*Report{tt.base.report()}}, Side{"new", []*Report{tt.new.report()}}, CompareOptions{})
+			c, err := Compare(Side{"base", []*result.Report{tt.base.report()}}, Side{"new", []*result.Report{tt.new.report()}}, CompareOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,7 +174,7 @@ func TestCompare_notMeasuredIsNotARegression(t *testing.T) {
 	new := cmpRun{p50ms: 1, p99ms: 2, rate: 1000}.report()
 	ratio := 0.5
 	new.DeliveryRatio = &ratio
-	c, err := Compare(Side{"base", []*Report{base}}, Side{"new", []*Report{new}}, CompareOptions{})
+	c, err := Compare(Side{"base", []*result.Report{base}}, Side{"new", []*result.Report{new}}, CompareOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +186,7 @@ func TestCompare_notMeasuredIsNotARegression(t *testing.T) {
 	}
 	// A metric neither side measured is left out.
 	base.DeliveryRatio, new.DeliveryRatio = nil, nil
-	if c, _ = Compare(Side{"base", []*Report{base}}, Side{"new", []*Report{new}}, CompareOptions{}); len(c.Rows) == 0 {
+	if c, _ = Compare(Side{"base", []*result.Report{base}}, Side{"new", []*result.Report{new}}, CompareOptions{}); len(c.Rows) == 0 {
 		t.Fatal("no rows")
 	}
 	for _, r := range c.Rows {
@@ -232,7 +234,7 @@ func TestCompare_golden(t *testing.T) {
 	t.Parallel()
 	normal := cmpRun{p50ms: 1.2, p99ms: 2.5, rate: 2500}
 	slow := cmpRun{p50ms: 31, p99ms: 34, rate: 2480, errors: 1}
-	one, err := Compare(Side{"base.json", []*Report{normal.report()}}, Side{"new.json", []*Report{slow.report()}}, CompareOptions{})
+	one, err := Compare(Side{"base.json", []*result.Report{normal.report()}}, Side{"new.json", []*result.Report{slow.report()}}, CompareOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,9 +261,9 @@ func TestCompare_golden(t *testing.T) {
 // ExampleCompare shows compare's one-run rule: a p99 that doubles inside
 // the absolute floor is noise, a 30 ms jump is a regression.
 func ExampleCompare() {
-	run := func(p99ms float64) *Report { return cmpRun{p50ms: 1, p99ms: p99ms, rate: 1000}.report() }
+	run := func(p99ms float64) *result.Report { return cmpRun{p50ms: 1, p99ms: p99ms, rate: 1000}.report() }
 	for _, p99 := range []float64{2.5, 30} {
-		c, _ := Compare(Side{"base", []*Report{run(1.2)}}, Side{"new", []*Report{run(p99)}}, CompareOptions{})
+		c, _ := Compare(Side{"base", []*result.Report{run(1.2)}}, Side{"new", []*result.Report{run(p99)}}, CompareOptions{})
 		for _, r := range c.Rows {
 			if r.Metric.Name == "fanout.p99" {
 				fmt.Printf("1.2ms → %gms: %s (%s)\n", p99, r.Verdict, r.Reason)

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // CompareText writes a comparison for a terminal or a CI log: the two
@@ -118,12 +120,12 @@ func resultLine(c *Comparison) string {
 // distance of a run from it relative to it: the spread the test weighs.
 func rowCells(r CompareRow) (base, new, delta, rel string) {
 	k := r.Metric.Kind
-	unit := DisplayUnit(k)
+	unit := result.DisplayUnit(k)
 	cell := func(vs []float64, center float64) string {
 		if len(vs) == 0 {
 			return "–"
 		}
-		s := FormatValue(center, k, unit)
+		s := result.FormatValue(center, k, unit)
 		if len(vs) > 1 && center != 0 {
 			if spread := math.Max(math.Abs(vs[len(vs)-1]-center), math.Abs(center-vs[0])) / math.Abs(center); spread > 0 {
 				s += fmt.Sprintf(" ±%.0f%%", spread*100)
@@ -143,9 +145,9 @@ func rowCells(r CompareRow) (base, new, delta, rel string) {
 	if d < 0 {
 		sign = "-"
 	}
-	delta = sign + FormatValue(math.Abs(d), k, unit)
-	if k == KindRatio {
-		delta = sign + formatSig(math.Abs(d)*100, 4) + "pp" // a change of a percentage is in points
+	delta = sign + result.FormatValue(math.Abs(d), k, unit)
+	if k == result.KindRatio {
+		delta = sign + result.FormatSig(math.Abs(d)*100, 4) + "pp" // a change of a percentage is in points
 	}
 	if x, ok := r.Relative(); ok {
 		if math.Abs(x) < 1 {

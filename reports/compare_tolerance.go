@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Tolerance says how far a metric may move the wrong way before compare
@@ -91,7 +93,7 @@ func (ts Tolerances) Set(spec string) error {
 		return nil
 	}
 	name = strings.TrimSpace(name)
-	m, err := LookupMetric(name)
+	m, err := result.LookupMetric(name)
 	if err != nil {
 		return fmt.Errorf("tolerance %q: %v", spec, err)
 	}
@@ -131,13 +133,13 @@ func parseRelative(s string) (float64, error) {
 
 // parseFloor reads an absolute floor for a metric of kind k. Ratios take
 // percentage points ("0.5pp"), since % means relative in a tolerance.
-func parseFloor(s string, k Kind) (float64, error) {
-	if k == KindRatio {
+func parseFloor(s string, k result.Kind) (float64, error) {
+	if k == result.KindRatio {
 		if num, ok := strings.CutSuffix(s, "pp"); ok {
 			s = strings.TrimSpace(num) + "%"
 		}
 	}
-	v, _, err := ParseValue(s, k)
+	v, _, err := result.ParseValue(s, k)
 	if err != nil {
 		return 0, err
 	}
@@ -148,16 +150,16 @@ func parseFloor(s string, k Kind) (float64, error) {
 }
 
 // Describe shows the tolerance for a metric of kind k: "25% and 5ms".
-func (t Tolerance) Describe(k Kind) string {
+func (t Tolerance) Describe(k result.Kind) string {
 	var parts []string
 	if t.Relative > 0 {
-		parts = append(parts, formatSig(t.Relative*100, 4)+"%")
+		parts = append(parts, result.FormatSig(t.Relative*100, 4)+"%")
 	}
 	if t.Floor > 0 {
-		if k == KindRatio {
-			parts = append(parts, formatSig(t.Floor*100, 4)+"pp")
+		if k == result.KindRatio {
+			parts = append(parts, result.FormatSig(t.Floor*100, 4)+"pp")
 		} else {
-			parts = append(parts, FormatValue(t.Floor, k, DisplayUnit(k)))
+			parts = append(parts, result.FormatValue(t.Floor, k, result.DisplayUnit(k)))
 		}
 	}
 	if len(parts) == 0 {

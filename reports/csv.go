@@ -4,6 +4,8 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // csvHeader names the CSV columns: the run's Name, then Interval's JSON keys
@@ -14,7 +16,7 @@ var csvHeader = []string{"run", "elapsed_s", "connected", "events", "bytes", "ev
 // CSV writes the time series of every run as one table, one row per
 // interval, with the run's Name in the first column. The columns are the
 // same for one run or several, so a script can read either.
-func CSV(w io.Writer, rs []*Report) error {
+func CSV(w io.Writer, rs []*result.Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err

@@ -4,18 +4,19 @@ import (
 	"os"
 
 	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Several runs render together: csv puts every run's intervals in one
 // table, named by the run's Label.
 func ExampleLookupMulti() {
-	a := &reports.Report{Label: "before", Intervals: []reports.Interval{{ElapsedS: 1, Connected: 10, Events: 100, EventsPerS: 100}}}
-	b := &reports.Report{Label: "after", Intervals: []reports.Interval{{ElapsedS: 1, Connected: 10, Events: 120, EventsPerS: 120}}}
+	a := &result.Report{Label: "before", Intervals: []result.Interval{{ElapsedS: 1, Connected: 10, Events: 100, EventsPerS: 100}}}
+	b := &result.Report{Label: "after", Intervals: []result.Interval{{ElapsedS: 1, Connected: 10, Events: 120, EventsPerS: 120}}}
 	render, err := reports.LookupMulti("csv")
 	if err != nil {
 		panic(err)
 	}
-	if err := render(os.Stdout, []*reports.Report{a, b}); err != nil {
+	if err := render(os.Stdout, []*result.Report{a, b}); err != nil {
 		panic(err)
 	}
 	// Output:

@@ -4,14 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
+
+// Encoder writes a Report in one format.
+type Encoder func(w io.Writer, r *result.Report) error
 
 // MultiEncoder writes several reports in one format: overlaid in one chart,
 // side by side in one table, or one after another, as suits the format.
-type MultiEncoder func(w io.Writer, rs []*Report) error
+type MultiEncoder func(w io.Writer, rs []*result.Report) error
 
 // ErrNoData is returned (wrapped) by a format that shows something the
 // result lacks: hgrm when fan-out latency was not measured, hlog for a
@@ -40,16 +44,16 @@ type Format struct {
 }
 
 // Encode writes one report in the format.
-func (f Format) Encode(w io.Writer, r *Report) error {
+func (f Format) Encode(w io.Writer, r *result.Report) error {
 	if f.one != nil {
 		return f.one(w, r)
 	}
-	return f.many(w, []*Report{r})
+	return f.many(w, []*result.Report{r})
 }
 
 // EncodeAll writes several reports in the format. Formats that cannot hold
 // several results in one file return ErrOneReport.
-func (f Format) EncodeAll(w io.Writer, rs []*Report) error {
+func (f Format) EncodeAll(w io.Writer, rs []*result.Report) error {
 	if len(rs) == 0 {
 		return errors.New("reports: no result to render")
 	}
@@ -85,7 +89,7 @@ var formats = []Format{
 // oneOnly adapts a single-report encoder whose file format has room for
 // one run only.
 func oneOnly(e Encoder) MultiEncoder {
-	return func(w io.Writer, rs []*Report) error {
+	return func(w io.Writer, rs []*result.Report) error {
 		if len(rs) != 1 {
 			return fmt.Errorf("%w (got %d); render each file separately, or use html, svg, png or md to compare", ErrOneReport, len(rs))
 		}
@@ -132,21 +136,4 @@ func LookupMulti(name string) (MultiEncoder, error) {
 		return nil, err
 	}
 	return f.EncodeAll, nil
-}
-
-// Name returns how r is named in legends and table headings: its Label,
-// or else the target's host and the protocol ("127.0.0.1:8080 h1"), with
-// "embedded" for the in-process reference server.
-func (r *Report) Name() string {
-	if r.Label != "" {
-		return r.Label
-	}
-	host := r.Target
-	if u, err := url.Parse(r.Target); err == nil && u.Host != "" {
-		host = u.Host
-	}
-	if r.Embedded {
-		host = "embedded"
-	}
-	return strings.TrimSpace(host + " " + r.Protocol)
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 func TestFormats_lookupEveryName(t *testing.T) {
@@ -53,7 +55,7 @@ func TestFormats_renderOneAndSeveral(t *testing.T) {
 				t.Error("Encode wrote nothing")
 			}
 			buf.Reset()
-			err := f.EncodeAll(&buf, []*Report{a, b})
+			err := f.EncodeAll(&buf, []*result.Report{a, b})
 			switch f.Name {
 			case "hgrm", "hlog":
 				if !errors.Is(err, ErrOneReport) {
@@ -80,13 +82,13 @@ func TestReport_Name(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		r    Report
+		r    result.Report
 		want string
 	}{
-		{"label wins", Report{Label: "nginx", Target: "http://x:1/e", Protocol: "h1"}, "nginx"},
-		{"host and protocol", Report{Target: "http://example.com:8080/events", Protocol: "h2c"}, "example.com:8080 h2c"},
-		{"embedded", Report{Target: "http://127.0.0.1:4242/events", Embedded: true, Protocol: "h1"}, "embedded h1"},
-		{"unparsable target", Report{Target: "::", Protocol: "h1"}, ":: h1"},
+		{"label wins", result.Report{Label: "nginx", Target: "http://x:1/e", Protocol: "h1"}, "nginx"},
+		{"host and protocol", result.Report{Target: "http://example.com:8080/events", Protocol: "h2c"}, "example.com:8080 h2c"},
+		{"embedded", result.Report{Target: "http://127.0.0.1:4242/events", Embedded: true, Protocol: "h1"}, "embedded h1"},
+		{"unparsable target", result.Report{Target: "::", Protocol: "h1"}, ":: h1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,7 +114,7 @@ func TestMarkdownCompare_golden(t *testing.T) {
 	b.Events.Gaps = 3
 	b.Protocol = "h2c"
 	var buf bytes.Buffer
-	if err := MarkdownCompare(&buf, []*Report{a, b}); err != nil {
+	if err := MarkdownCompare(&buf, []*result.Report{a, b}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "compare.md.golden", buf.Bytes())
@@ -121,7 +123,7 @@ func TestMarkdownCompare_golden(t *testing.T) {
 func TestCSV_golden(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	if err := CSV(&buf, []*Report{sampleRun(t, "a", 10), sampleRun(t, "b", 13)}); err != nil {
+	if err := CSV(&buf, []*result.Report{sampleRun(t, "a", 10), sampleRun(t, "b", 13)}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "intervals.csv.golden", buf.Bytes())
@@ -173,7 +175,7 @@ func TestHGRM_golden(t *testing.T) {
 func TestHGRM_notMeasured(t *testing.T) {
 	t.Parallel()
 	r := sampleRun(t, "", 10)
-	r.LatencyUS.Fanout = Latency{}
+	r.LatencyUS.Fanout = result.Latency{}
 	if err := HGRM(&bytes.Buffer{}, r); !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "not measured") {
 		t.Errorf("HGRM without a histogram = %v, want ErrNoData saying 'not measured'", err)
 	}

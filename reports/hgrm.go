@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"io"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // HGRMValueScale divides the histograms' microsecond values to give the
@@ -19,7 +21,7 @@ const hgrmTicksPerHalfDistance = 5
 // percentile-distribution format (.hgrm), values in milliseconds. The
 // plotter reads one distribution per file, so this is one run's fan-out
 // only; see PercentileDistribution for the others.
-func HGRM(w io.Writer, r *Report) error {
+func HGRM(w io.Writer, r *result.Report) error {
 	if l := r.LatencyUS.Fanout; l.HDR == "" || l.Count == 0 {
 		return fmt.Errorf("%w: hgrm: no fan-out latencies (fan-out latency was not measured)", ErrNoData)
 	}
@@ -30,7 +32,7 @@ func HGRM(w io.Writer, r *Report) error {
 // format, values in milliseconds (µs ÷ HGRMValueScale), as hdrhistogram-go's
 // PercentilesPrint does, followed by a comment line that names what was
 // measured and the unit. The plotter skips lines starting with '#'.
-func PercentileDistribution(w io.Writer, l Latency, what string) error {
+func PercentileDistribution(w io.Writer, l result.Latency, what string) error {
 	h, err := l.Histogram()
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // HLogWriter writes an HdrHistogram interval log (.hlog, format 1.3) of
@@ -47,8 +48,8 @@ func NewHLogWriter(w io.Writer, started time.Time) (*HLogWriter, error) {
 // Write logs one interval, which covers the time from the previous
 // interval's end (or the run's start) to iv.ElapsedS. An interval without
 // a histogram is logged empty, so the timeline has no holes.
-func (hw *HLogWriter) Write(iv Interval) error {
-	h := NewLatencyHistogram()
+func (hw *HLogWriter) Write(iv result.Interval) error {
+	h := result.NewLatencyHistogram()
 	if iv.FanoutHDR != "" {
 		var err error
 		if h, err = iv.FanoutHistogram(); err != nil {
@@ -64,7 +65,7 @@ func (hw *HLogWriter) Write(iv Interval) error {
 // HLog writes the interval log of a saved result: the same log `ssebench
 // run --hlog` writes live. It needs the per-interval histograms
 // (Interval.FanoutHDR) that results carry since the key was added.
-func HLog(w io.Writer, r *Report) error {
+func HLog(w io.Writer, r *result.Report) error {
 	if len(r.Intervals) == 0 {
 		return fmt.Errorf("%w: hlog: no intervals", ErrNoData)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // TestHLog_roundTrip writes a result's interval log and reads it back with
@@ -26,7 +27,7 @@ func TestHLog_roundTrip(t *testing.T) {
 	}
 
 	rd := hdrhistogram.NewHistogramLogReader(&buf)
-	merged := NewLatencyHistogram()
+	merged := result.NewLatencyHistogram()
 	startMS := r.Started.UnixMilli()
 	prev := 0.0
 	for i, iv := range r.Intervals {
@@ -82,11 +83,11 @@ func TestHLog_needsIntervalHistograms(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		edit func(*Report)
+		edit func(*result.Report)
 		want string
 	}{
-		{"no intervals", func(r *Report) { r.Intervals = nil }, "no intervals"},
-		{"older result", func(r *Report) { r.Intervals[2].FanoutHDR = "" }, "older ssebench"},
+		{"no intervals", func(r *result.Report) { r.Intervals = nil }, "no intervals"},
+		{"older result", func(r *result.Report) { r.Intervals[2].FanoutHDR = "" }, "older ssebench"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,7 +110,7 @@ func TestHLogWriter_emptyInterval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := hw.Write(Interval{ElapsedS: 0.5}); err != nil {
+	if err := hw.Write(result.Interval{ElapsedS: 0.5}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := hdrhistogram.NewHistogramLogReader(&buf).NextIntervalHistogram()

@@ -9,6 +9,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // HTML writes one self-contained page: summary cards, the latency
@@ -16,7 +18,7 @@ import (
 // configuration. Charts are inline SVG and the style sheet is inline, so
 // the page works offline, runs no script and fetches nothing. Given
 // several runs it overlays them, one colour per run throughout.
-func HTML(w io.Writer, rs []*Report) error {
+func HTML(w io.Writer, rs []*result.Report) error {
 	page, err := newHTMLPage(rs)
 	if err != nil {
 		return err
@@ -75,7 +77,7 @@ type htmlRow struct {
 	Differs bool
 }
 
-func newHTMLPage(rs []*Report) (*htmlPage, error) {
+func newHTMLPage(rs []*result.Report) (*htmlPage, error) {
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("reports: html: no result to render")
 	}
@@ -111,8 +113,8 @@ func newHTMLPage(rs []*Report) (*htmlPage, error) {
 }
 
 // htmlCards builds the summary cards.
-func htmlCards(rs []*Report, runs []htmlRun) []htmlCard {
-	card := func(label string, f func(r *Report) htmlValue) htmlCard {
+func htmlCards(rs []*result.Report, runs []htmlRun) []htmlCard {
+	card := func(label string, f func(r *result.Report) htmlValue) htmlCard {
 		c := htmlCard{Label: label}
 		for i, r := range rs {
 			v := f(r)
@@ -121,80 +123,80 @@ func htmlCards(rs []*Report, runs []htmlRun) []htmlCard {
 		}
 		return c
 	}
-	lat := func(l Latency, v func(Latency) int64) string {
+	lat := func(l result.Latency, v func(result.Latency) int64) string {
 		if l.Count == 0 {
 			return "–"
 		}
 		return ms(float64(v(l))) + " ms"
 	}
 	return []htmlCard{
-		card("Subscribers connected", func(r *Report) htmlValue {
+		card("Subscribers connected", func(r *result.Report) htmlValue {
 			s := r.Subscribers
-			return htmlValue{Text: fmt.Sprintf("%s / %s", group(int64(s.Connected)), group(int64(s.Requested))),
+			return htmlValue{Text: fmt.Sprintf("%s / %s", result.FormatCount(int64(s.Connected)), result.FormatCount(int64(s.Requested))),
 				Sub: fmt.Sprintf("%d failed · %d dropped", s.Failed, s.Dropped), Bad: s.Failed > 0 || s.Dropped > 0}
 		}),
-		card("Events per second", func(r *Report) htmlValue {
-			return htmlValue{Text: group(int64(r.Events.RatePerS + 0.5)),
-				Sub: fmt.Sprintf("%s events in %.1f s", group(int64(r.Events.Received)), r.DurationS)}
+		card("Events per second", func(r *result.Report) htmlValue {
+			return htmlValue{Text: result.FormatCount(int64(r.Events.RatePerS + 0.5)),
+				Sub: fmt.Sprintf("%s events in %.1f s", result.FormatCount(int64(r.Events.Received)), r.DurationS)}
 		}),
-		card("Throughput", func(r *Report) htmlValue {
+		card("Throughput", func(r *result.Report) htmlValue {
 			return htmlValue{Text: fmt.Sprintf("%.2f MB/s", r.Events.BytesPerS/1e6),
 				Sub: fmt.Sprintf("%.1f MB received", float64(r.Events.Bytes)/1e6)}
 		}),
-		card("Fan-out p50", func(r *Report) htmlValue {
+		card("Fan-out p50", func(r *result.Report) htmlValue {
 			l := r.LatencyUS.Fanout
-			return htmlValue{Text: lat(l, func(l Latency) int64 { return l.P50 }), Sub: "p90 " + lat(l, func(l Latency) int64 { return l.P90 })}
+			return htmlValue{Text: lat(l, func(l result.Latency) int64 { return l.P50 }), Sub: "p90 " + lat(l, func(l result.Latency) int64 { return l.P90 })}
 		}),
-		card("Fan-out p99", func(r *Report) htmlValue {
+		card("Fan-out p99", func(r *result.Report) htmlValue {
 			l := r.LatencyUS.Fanout
-			return htmlValue{Text: lat(l, func(l Latency) int64 { return l.P99 }),
-				Sub: "p99.9 " + lat(l, func(l Latency) int64 { return l.P999 }) + " · max " + lat(l, func(l Latency) int64 { return l.Max })}
+			return htmlValue{Text: lat(l, func(l result.Latency) int64 { return l.P99 }),
+				Sub: "p99.9 " + lat(l, func(l result.Latency) int64 { return l.P999 }) + " · max " + lat(l, func(l result.Latency) int64 { return l.Max })}
 		}),
-		card("Connect p99", func(r *Report) htmlValue {
+		card("Connect p99", func(r *result.Report) htmlValue {
 			l := r.LatencyUS.Connect
-			return htmlValue{Text: lat(l, func(l Latency) int64 { return l.P99 }), Sub: "p50 " + lat(l, func(l Latency) int64 { return l.P50 })}
+			return htmlValue{Text: lat(l, func(l result.Latency) int64 { return l.P99 }), Sub: "p50 " + lat(l, func(l result.Latency) int64 { return l.P50 })}
 		}),
-		card("First event p50", func(r *Report) htmlValue {
+		card("First event p50", func(r *result.Report) htmlValue {
 			l := r.LatencyUS.FirstEvent
-			return htmlValue{Text: lat(l, func(l Latency) int64 { return l.P50 }), Sub: "p99 " + lat(l, func(l Latency) int64 { return l.P99 })}
+			return htmlValue{Text: lat(l, func(l result.Latency) int64 { return l.P50 }), Sub: "p99 " + lat(l, func(l result.Latency) int64 { return l.P99 })}
 		}),
-		card("Gaps", func(r *Report) htmlValue {
+		card("Gaps", func(r *result.Report) htmlValue {
 			e := r.Events
-			return htmlValue{Text: group(int64(e.Gaps)), Sub: fmt.Sprintf("%d duplicates", e.Duplicates), Bad: e.Gaps > 0 || e.Duplicates > 0}
+			return htmlValue{Text: result.FormatCount(int64(e.Gaps)), Sub: fmt.Sprintf("%d duplicates", e.Duplicates), Bad: e.Gaps > 0 || e.Duplicates > 0}
 		}),
-		card("Errors", func(r *Report) htmlValue {
-			n := sumErrors(r)
-			return htmlValue{Text: group(n), Sub: fmt.Sprintf("%d reconnects", r.Subscribers.Reconnects), Bad: n > 0}
+		card("Errors", func(r *result.Report) htmlValue {
+			n := r.ErrorCount()
+			return htmlValue{Text: result.FormatCount(n), Sub: fmt.Sprintf("%d reconnects", r.Subscribers.Reconnects), Bad: n > 0}
 		}),
 	}
 }
 
 // htmlSettings lists what ran: facts of the run, then every key of the
 // configuration echo, one column per run.
-func htmlSettings(rs []*Report) ([]htmlRow, error) {
+func htmlSettings(rs []*result.Report) ([]htmlRow, error) {
 	rows := []htmlRow{}
-	addI := func(key string, f func(i int, r *Report) string) {
+	addI := func(key string, f func(i int, r *result.Report) string) {
 		row := htmlRow{Key: key}
 		for i, r := range rs {
 			row.Cells = append(row.Cells, f(i, r))
 		}
 		rows = append(rows, row)
 	}
-	add := func(key string, f func(*Report) string) {
-		addI(key, func(_ int, r *Report) string { return f(r) })
+	add := func(key string, f func(*result.Report) string) {
+		addI(key, func(_ int, r *result.Report) string { return f(r) })
 	}
-	add("target", func(r *Report) string {
+	add("target", func(r *result.Report) string {
 		if r.Embedded {
 			return r.Target + " (embedded reference server)"
 		}
 		return r.Target
 	})
-	add("protocol", func(r *Report) string { return r.Protocol })
-	add("negotiated", func(r *Report) string { return r.Transport.Negotiated })
-	add("tool", func(r *Report) string { return r.Tool })
-	add("started", func(r *Report) string { return r.Started.UTC().Format("2006-01-02 15:04:05 UTC") })
-	add("steady state", func(r *Report) string { return fmt.Sprintf("%.2f s", r.DurationS) })
-	add("latency source", func(r *Report) string { return r.LatencySource })
+	add("protocol", func(r *result.Report) string { return r.Protocol })
+	add("negotiated", func(r *result.Report) string { return r.Transport.Negotiated })
+	add("tool", func(r *result.Report) string { return r.Tool })
+	add("started", func(r *result.Report) string { return r.Started.UTC().Format("2006-01-02 15:04:05 UTC") })
+	add("steady state", func(r *result.Report) string { return fmt.Sprintf("%.2f s", r.DurationS) })
+	add("latency source", func(r *result.Report) string { return r.LatencySource })
 
 	// The union of config keys, in the order they first appear.
 	var order []string
@@ -213,7 +215,7 @@ func htmlSettings(rs []*Report) ([]htmlRow, error) {
 		}
 	}
 	for _, k := range order {
-		addI("config: "+k, func(i int, _ *Report) string {
+		addI("config: "+k, func(i int, _ *result.Report) string {
 			if v, ok := vals[i][k]; ok {
 				return v
 			}
@@ -237,7 +239,7 @@ func htmlSettings(rs []*Report) ([]htmlRow, error) {
 
 // htmlErrors is one row per error class seen in any run: the count per
 // run, then the first example message.
-func htmlErrors(rs []*Report) []htmlRow {
+func htmlErrors(rs []*result.Report) []htmlRow {
 	classes := map[string]bool{}
 	for _, r := range rs {
 		for k := range r.Errors {
@@ -249,7 +251,7 @@ func htmlErrors(rs []*Report) []htmlRow {
 		row := htmlRow{Key: k}
 		example := ""
 		for _, r := range rs {
-			row.Cells = append(row.Cells, group(r.Errors[k]))
+			row.Cells = append(row.Cells, result.FormatCount(r.Errors[k]))
 			if example == "" {
 				example = r.ErrorSamples[k]
 			}
@@ -262,21 +264,3 @@ func htmlErrors(rs []*Report) []htmlRow {
 
 // hexColor writes c as a CSS colour.
 func hexColor(c color.RGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
-
-// group writes n with thousands separated by commas: 12,345.
-func group(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}

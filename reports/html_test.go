@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssebench/ssebench/reports/result"
 	"golang.org/x/net/html"
 )
 
@@ -21,7 +22,7 @@ var chartIDs = []string{"fanout-spectrum", "latency-over-time", "connect-spectru
 func TestHTML_selfContained(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	if err := HTML(&buf, []*Report{sampleRun(t, "", 10)}); err != nil {
+	if err := HTML(&buf, []*result.Report{sampleRun(t, "", 10)}); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := html.Parse(bytes.NewReader(buf.Bytes()))
@@ -77,7 +78,7 @@ func TestHTML_overlay(t *testing.T) {
 	a, b := sampleRun(t, "server-a", 10), sampleRun(t, "server-b", 13)
 	b.Config = []byte(`{"url":"http://127.0.0.1:8080/events","subscribers":200}`)
 	var buf bytes.Buffer
-	if err := HTML(&buf, []*Report{a, b}); err != nil {
+	if err := HTML(&buf, []*result.Report{a, b}); err != nil {
 		t.Fatal(err)
 	}
 	page := buf.String()
@@ -105,7 +106,7 @@ func TestHTML_overlay(t *testing.T) {
 func TestSVG_wellFormed(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	if err := SVG(&buf, []*Report{sampleRun(t, "a", 10), sampleRun(t, "b", 13)}); err != nil {
+	if err := SVG(&buf, []*result.Report{sampleRun(t, "a", 10), sampleRun(t, "b", 13)}); err != nil {
 		t.Fatal(err)
 	}
 	dec := xml.NewDecoder(bytes.NewReader(buf.Bytes()))
@@ -123,7 +124,7 @@ func TestSVG_wellFormed(t *testing.T) {
 		}
 	}
 	all := strings.Join(texts, "\n")
-	for _, c := range charts([]*Report{sampleRun(t, "a", 10)}) {
+	for _, c := range charts([]*result.Report{sampleRun(t, "a", 10)}) {
 		if !strings.Contains(all, c.title) {
 			t.Errorf("SVG lacks the chart %q", c.title)
 		}
@@ -161,8 +162,8 @@ func TestPNG_decodes(t *testing.T) {
 // still there, marked as empty, and nothing panics.
 func TestCharts_emptyRun(t *testing.T) {
 	t.Parallel()
-	r := &Report{Schema: Schema, Protocol: "h1", Target: "http://x/"}
-	cs := charts([]*Report{r})
+	r := &result.Report{Schema: result.Schema, Protocol: "h1", Target: "http://x/"}
+	cs := charts([]*result.Report{r})
 	if len(cs) != len(chartIDs) {
 		t.Fatalf("%d charts, want %d", len(cs), len(chartIDs))
 	}
@@ -172,7 +173,7 @@ func TestCharts_emptyRun(t *testing.T) {
 		}
 	}
 	for _, enc := range []MultiEncoder{HTML, SVG} { // PNG draws the same plots
-		if err := enc(io.Discard, []*Report{r}); err != nil {
+		if err := enc(io.Discard, []*result.Report{r}); err != nil {
 			t.Errorf("empty run: %v", err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ssebench/ssebench/reports/result"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/text"
@@ -28,12 +29,12 @@ const dashboardHeaderH vg.Length = 30
 
 // SVG writes every chart in one SVG image, two charts wide, with the runs
 // overlaid: an artifact for CI or a document.
-func SVG(w io.Writer, rs []*Report) error {
+func SVG(w io.Writer, rs []*result.Report) error {
 	return drawDashboard(w, rs, func(cw, ch vg.Length) canvasWriter { return vgsvg.New(cw, ch) })
 }
 
 // PNG writes every chart in one PNG image at PNGDPI, laid out as SVG's.
-func PNG(w io.Writer, rs []*Report) error {
+func PNG(w io.Writer, rs []*result.Report) error {
 	return drawDashboard(w, rs, func(cw, ch vg.Length) canvasWriter {
 		return vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(cw, ch), vgimg.UseDPI(PNGDPI))}
 	})
@@ -54,7 +55,7 @@ type canvasWriter interface {
 // drawDashboard draws, on a canvas of the right size from newCanvas, a
 // header naming the runs, then the charts in a grid whose plot areas are
 // aligned across rows and columns.
-func drawDashboard(w io.Writer, rs []*Report, newCanvas func(w, h vg.Length) canvasWriter) error {
+func drawDashboard(w io.Writer, rs []*result.Report, newCanvas func(w, h vg.Length) canvasWriter) error {
 	cs := charts(rs)
 	c := newCanvas(dashboardSize(len(cs)))
 	dc := draw.New(c)

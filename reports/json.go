@@ -2,51 +2,22 @@ package reports
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // JSON writes r as indented JSON, the canonical result format.
-func JSON(w io.Writer, r *Report) error {
+func JSON(w io.Writer, r *result.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
 }
 
-// Read decodes a Report from JSON. It refuses a document without a schema or
-// with a newer schema than this code understands.
-func Read(rd io.Reader) (*Report, error) {
-	var r Report
-	if err := json.NewDecoder(rd).Decode(&r); err != nil {
-		return nil, fmt.Errorf("reports: not a ssebench result: %w", err)
-	}
-	if r.Schema == 0 {
-		return nil, fmt.Errorf("reports: not a ssebench result: no \"schema\" key")
-	}
-	if r.Schema > Schema {
-		return nil, fmt.Errorf("reports: result has schema %d, this ssebench reads up to %d; upgrade ssebench", r.Schema, Schema)
-	}
-	return &r, nil
-}
-
-// ReadFile reads a Report from a file.
-func ReadFile(path string) (*Report, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r, err := Read(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return r, nil
-}
-
 // WriteFile writes r as JSON to path, replacing it atomically so that an
 // interrupted write never leaves half a result behind.
-func WriteFile(path string, r *Report) error {
+func WriteFile(path string, r *result.Report) error {
 	tmp, err := os.CreateTemp(dirOf(path), ".ssebench-*.json")
 	if err != nil {
 		return err

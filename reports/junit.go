@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // JUnit writes the run's threshold results as a JUnit XML report, the
@@ -15,11 +17,11 @@ import (
 //
 // The layout follows the common subset every consumer reads (the Ant
 // JUnit schema): testsuites > testsuite > testcase > failure.
-func JUnit(w io.Writer, r *Report) error {
+func JUnit(w io.Writer, r *result.Report) error {
 	suite := junitSuite{
 		Name:      "ssebench thresholds: " + r.Name(),
 		Tests:     len(r.Thresholds),
-		Failures:  len(FailedThresholds(r.Thresholds)),
+		Failures:  len(result.FailedThresholds(r.Thresholds)),
 		Time:      strconv.FormatFloat(r.DurationS, 'f', 3, 64),
 		Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
 		Properties: []junitProperty{

@@ -4,6 +4,7 @@ import (
 	"image/color"
 	"slices"
 
+	"github.com/ssebench/ssebench/reports/result"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -20,29 +21,29 @@ var (
 // limitsCharts draws the figures against load: fan-out latency,
 // throughput and the error rate. Failed steps are ringed in red; the best
 // load and the knee are vertical lines.
-func limitsCharts(l *Limits) []chart {
+func limitsCharts(l *result.Limits) []chart {
 	pts := chartSteps(l.Steps)
 	x := "load (" + l.Unit + ")"
 	return []chart{
 		loadChart(l, pts, "latency-vs-load", "Fan-out latency against load", x, "latency (ms)",
 			"Median and 99th percentile fan-out latency of each step's steady state. Red rings mark steps that broke an objective; the green line is the highest sustainable load, the orange one the knee.",
 			[]loadSeries{
-				{name: "p99", value: func(st LimitStep) (float64, bool) { return float64(st.FanoutP99US) / 1000, st.FanoutCount > 0 }},
-				{name: "p50", value: func(st LimitStep) (float64, bool) { return float64(st.FanoutP50US) / 1000, st.FanoutCount > 0 }},
+				{name: "p99", value: func(st result.LimitStep) (float64, bool) { return float64(st.FanoutP99US) / 1000, st.FanoutCount > 0 }},
+				{name: "p50", value: func(st result.LimitStep) (float64, bool) { return float64(st.FanoutP50US) / 1000, st.FanoutCount > 0 }},
 			}),
 		loadChart(l, pts, "throughput-vs-load", "Throughput against load", x, "events/s received",
 			"Events received by all subscribers together per second of each step's steady state. A server that keeps up grows with the load; a flat line is saturation.",
-			[]loadSeries{{name: "events/s", value: func(st LimitStep) (float64, bool) { return st.EventsPerS, st.DurationS > 0 }}}),
+			[]loadSeries{{name: "events/s", value: func(st result.LimitStep) (float64, bool) { return st.EventsPerS, st.DurationS > 0 }}}),
 		loadChart(l, pts, "errors-vs-load", "Errors against load", x, "errors (% of attempts)",
 			"Failures of any class per subscription attempt, in percent.",
-			[]loadSeries{{name: "errors", value: func(st LimitStep) (float64, bool) { return st.ErrorRate * 100, st.Requested > 0 }}}),
+			[]loadSeries{{name: "errors", value: func(st result.LimitStep) (float64, bool) { return st.ErrorRate * 100, st.Requested > 0 }}}),
 	}
 }
 
 // chartSteps returns the steps worth drawing, in load order: interrupted
 // steps and steps that could not run are left out.
-func chartSteps(steps []LimitStep) []LimitStep {
-	var pts []LimitStep
+func chartSteps(steps []result.LimitStep) []result.LimitStep {
+	var pts []result.LimitStep
 	for _, i := range stepOrder(steps) {
 		st := steps[i]
 		if st.Interrupted || st.Requested == 0 {
@@ -56,11 +57,11 @@ func chartSteps(steps []LimitStep) []LimitStep {
 // loadSeries is one line of a chart against load.
 type loadSeries struct {
 	name  string
-	value func(st LimitStep) (float64, bool)
+	value func(st result.LimitStep) (float64, bool)
 }
 
 // loadChart draws series against the steps' load.
-func loadChart(l *Limits, pts []LimitStep, id, title, xLabel, yLabel, caption string, ss []loadSeries) chart {
+func loadChart(l *result.Limits, pts []result.LimitStep, id, title, xLabel, yLabel, caption string, ss []loadSeries) chart {
 	p := newPlot(title, xLabel, yLabel)
 	c := chart{id: id, title: title, caption: caption, p: p}
 	var fails plotter.XYs
@@ -110,11 +111,11 @@ func loadChart(l *Limits, pts []LimitStep, id, title, xLabel, yLabel, caption st
 		legend = len(ss)
 	}
 	if l.Best != nil {
-		addVLine(p, l.Best.Load, ymax, bestColor, "best "+FormatLoad(l.Best.Load))
+		addVLine(p, l.Best.Load, ymax, bestColor, "best "+result.FormatLoad(l.Best.Load))
 		legend++
 	}
 	if k := l.Knee; k != nil && slices.ContainsFunc(ss, func(s loadSeries) bool { return s.name == "p99" }) {
-		addVLine(p, k.Load, ymax, kneeColor, "knee "+FormatLoad(k.Load))
+		addVLine(p, k.Load, ymax, kneeColor, "knee "+result.FormatLoad(k.Load))
 		legend++
 	}
 	p.X.Min, p.Y.Min = 0, 0

@@ -6,13 +6,15 @@ import (
 	"html/template"
 	"io"
 	"strings"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // LimitsHTML writes a capacity search as one self-contained page: the
 // verdict, charts of latency, throughput and errors against load (inline
 // SVG drawn with gonum/plot), the table of steps, and the probes. Like HTML
 // it runs no script and fetches nothing.
-func LimitsHTML(w io.Writer, l *Limits) error {
+func LimitsHTML(w io.Writer, l *result.Limits) error {
 	pg, err := newLimitsPage(l)
 	if err != nil {
 		return err
@@ -55,28 +57,28 @@ type limitsBrowserRow struct {
 	Detail                               string
 }
 
-func newLimitsPage(l *Limits) (*limitsPage, error) {
+func newLimitsPage(l *result.Limits) (*limitsPage, error) {
 	pg := &limitsPage{
 		Title:   "ssebench limits: " + limitsTarget(l),
 		Plan:    strings.TrimSpace(l.Tool + " · " + l.Protocol + " · " + limitsPlan(l)),
 		Summary: l.Summary,
 		Unit:    l.Unit,
 	}
-	if l.Verdict != VerdictProbeOnly {
-		v := htmlValue{Text: verdictText(l), Bad: l.ClientLimited || l.Verdict == VerdictBelowStart}
+	if l.Verdict != result.VerdictProbeOnly {
+		v := htmlValue{Text: verdictText(l), Bad: l.ClientLimited || l.Verdict == result.VerdictBelowStart}
 		pg.Cards = append(pg.Cards, htmlCard{Label: "Verdict", Values: []htmlValue{v}})
 		if b := l.Best; b != nil {
 			pg.Cards = append(pg.Cards, htmlCard{Label: "Highest sustainable load", Values: []htmlValue{{
-				Text: FormatLoad(b.Load) + " " + l.Unit, Sub: stepSub(b)}}})
+				Text: result.FormatLoad(b.Load) + " " + l.Unit, Sub: stepSub(b)}}})
 		}
 		if f := l.FirstBad; f != nil {
 			pg.Cards = append(pg.Cards, htmlCard{Label: "First bad load", Values: []htmlValue{{
-				Text: FormatLoad(f.Load) + " " + l.Unit, Sub: f.Note, Bad: true}}})
+				Text: result.FormatLoad(f.Load) + " " + l.Unit, Sub: f.Note, Bad: true}}})
 		}
 		if k := l.Knee; k != nil {
 			pg.Cards = append(pg.Cards, htmlCard{Label: "Knee", Values: []htmlValue{{
-				Text: FormatLoad(k.Before) + "–" + FormatLoad(k.Load),
-				Sub:  fmt.Sprintf("p99 %s ms, %g× the %s ms at %s", ms(float64(k.FanoutP99US)), k.Factor, ms(float64(k.BaselineP99US)), FormatLoad(k.BaselineLoad))}}})
+				Text: result.FormatLoad(k.Before) + "–" + result.FormatLoad(k.Load),
+				Sub:  fmt.Sprintf("p99 %s ms, %g× the %s ms at %s", ms(float64(k.FanoutP99US)), k.Factor, ms(float64(k.BaselineP99US)), result.FormatLoad(k.BaselineLoad))}}})
 		}
 	}
 	if len(l.Steps) > 0 {
@@ -95,12 +97,12 @@ func newLimitsPage(l *Limits) (*limitsPage, error) {
 		if len(st.Errors) > 0 {
 			note = strings.TrimSpace(note + " [" + errorClasses(st.Errors) + "]")
 		}
-		pg.Steps = append(pg.Steps, limitsRow{N: i + 1, Phase: st.Phase, Load: FormatLoad(st.Load), Result: c.result, Connected: c.connected,
+		pg.Steps = append(pg.Steps, limitsRow{N: i + 1, Phase: st.Phase, Load: result.FormatLoad(st.Load), Result: c.result, Connected: c.connected,
 			Events: c.events, P50: c.p50, P99: c.p99, P999: c.p999, Errors: c.errors, Delivery: c.delivery, CPU: c.cpu, Note: note, Bad: !st.Pass})
 	}
 	if p := l.Probe; p != nil {
-		pg.ProbeHead = fmt.Sprintf("%s, %s streams opened at once", p.Protocol, group(int64(p.Tried)))
-		accepted := group(int64(p.Accepted)) + " concurrent streams"
+		pg.ProbeHead = fmt.Sprintf("%s, %s streams opened at once", p.Protocol, result.FormatCount(int64(p.Tried)))
+		accepted := result.FormatCount(int64(p.Accepted)) + " concurrent streams"
 		switch {
 		case p.ClientLimited:
 			accepted += " (CLIENT limit, not the server's)"
@@ -109,7 +111,7 @@ func newLimitsPage(l *Limits) (*limitsPage, error) {
 		}
 		pg.Probe = append(pg.Probe, htmlRow{Key: "accepted", Cells: []string{accepted}})
 		for _, r := range p.Beyond {
-			cell := fmt.Sprintf("%s × %s: %s", group(r.Count), r.Class, r.Meaning)
+			cell := fmt.Sprintf("%s × %s: %s", result.FormatCount(r.Count), r.Class, r.Meaning)
 			if r.Sample != "" {
 				cell += " (e.g. " + r.Sample + ")"
 			}
@@ -120,7 +122,7 @@ func newLimitsPage(l *Limits) (*limitsPage, error) {
 		}
 		if p.ConnectBurst > 0 {
 			pg.Probe = append(pg.Probe, htmlRow{Key: "connect rate", Cells: []string{fmt.Sprintf("%s connections/s (burst of %s; p50 %s ms, p99 %s ms)",
-				group(int64(p.ConnectRatePerS+0.5)), group(int64(p.ConnectBurst)), ms(float64(p.ConnectP50US)), ms(float64(p.ConnectP99US)))}})
+				result.FormatCount(int64(p.ConnectRatePerS+0.5)), result.FormatCount(int64(p.ConnectBurst)), ms(float64(p.ConnectP50US)), ms(float64(p.ConnectP99US)))}})
 		}
 		if h := p.H2; h != nil {
 			line := h2Text(h)
@@ -135,7 +137,7 @@ func newLimitsPage(l *Limits) (*limitsPage, error) {
 		pg.BrowserNote = v.Note
 		for _, p := range []struct {
 			name string
-			bp   BrowserProtocol
+			bp   result.BrowserProtocol
 		}{{"HTTP/1.1", v.H1}, {"HTTP/2", v.H2}} {
 			pg.Browser = append(pg.Browser, limitsBrowserRow{Name: p.name + " (" + p.bp.Protocol + ")", Served: p.bp.Served, Waiting: p.bp.Waiting,
 				Failed: p.bp.Failed, Connections: p.bp.Connections, Detail: strings.TrimSpace(p.bp.Error + " " + p.bp.Sample)})
@@ -146,11 +148,11 @@ func newLimitsPage(l *Limits) (*limitsPage, error) {
 }
 
 // stepSub is a step's figures under a card.
-func stepSub(st *LimitStep) string {
+func stepSub(st *result.LimitStep) string {
 	var parts []string
 	if st.FanoutCount > 0 {
 		parts = append(parts, "p99 "+ms(float64(st.FanoutP99US))+" ms")
 	}
-	parts = append(parts, "errors "+pct(st.ErrorRate), group(int64(st.EventsPerS+0.5))+" events/s")
+	parts = append(parts, "errors "+pct(st.ErrorRate), result.FormatCount(int64(st.EventsPerS+0.5))+" events/s")
 	return strings.Join(parts, " · ")
 }

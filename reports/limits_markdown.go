@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // LimitsMarkdown writes a capacity search as GitHub-flavoured Markdown: the
 // verdict and summary first (what a pull-request reader wants), then a table
 // with one row per step in load order, then the probes.
-func LimitsMarkdown(w io.Writer, l *Limits) error {
+func LimitsMarkdown(w io.Writer, l *result.Limits) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### ssebench limits: %s\n\n", mdEscape(limitsTarget(l)))
 	fmt.Fprintf(&b, "%s · %s", mdEscape(l.Tool), mdEscape(l.Protocol))
@@ -18,13 +20,13 @@ func LimitsMarkdown(w io.Writer, l *Limits) error {
 	}
 	fmt.Fprintf(&b, " · started %s\n\n", l.Started.UTC().Format("2006-01-02 15:04:05 UTC"))
 
-	if l.Verdict != VerdictProbeOnly {
+	if l.Verdict != result.VerdictProbeOnly {
 		fmt.Fprintf(&b, "**Verdict:** %s", mdEscape(verdictText(l)))
 		if l.Best != nil {
-			fmt.Fprintf(&b, " · **best:** %s %s", FormatLoad(l.Best.Load), mdEscape(l.Unit))
+			fmt.Fprintf(&b, " · **best:** %s %s", result.FormatLoad(l.Best.Load), mdEscape(l.Unit))
 		}
 		if k := l.Knee; k != nil {
-			fmt.Fprintf(&b, " · **knee:** %s–%s %s", FormatLoad(k.Before), FormatLoad(k.Load), mdEscape(l.Unit))
+			fmt.Fprintf(&b, " · **knee:** %s–%s %s", result.FormatLoad(k.Before), result.FormatLoad(k.Load), mdEscape(l.Unit))
 		}
 		b.WriteString("\n\n")
 	}
@@ -38,24 +40,24 @@ func LimitsMarkdown(w io.Writer, l *Limits) error {
 		for _, i := range stepOrder(l.Steps) {
 			st := l.Steps[i]
 			c := newStepRow(&st)
-			result := c.result
+			outcome := c.result
 			if !st.Pass {
-				result = "**" + result + "**"
+				outcome = "**" + outcome + "**"
 			}
 			note := st.Note
 			if len(st.Errors) > 0 {
 				note = strings.TrimSpace(note + " [" + errorClasses(st.Errors) + "]")
 			}
-			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", i+1, st.Phase, FormatLoad(st.Load), result,
+			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", i+1, st.Phase, result.FormatLoad(st.Load), outcome,
 				c.connected, c.events, c.p50, c.p99, c.p999, c.errors, c.delivery, c.cpu, mdEscape(note))
 		}
 		b.WriteString("\n")
 	}
 
 	if p := l.Probe; p != nil {
-		fmt.Fprintf(&b, "**Connection probe** (%s, %s streams opened at once)\n\n", mdEscape(p.Protocol), group(int64(p.Tried)))
+		fmt.Fprintf(&b, "**Connection probe** (%s, %s streams opened at once)\n\n", mdEscape(p.Protocol), result.FormatCount(int64(p.Tried)))
 		b.WriteString("| | |\n|:--|:--|\n")
-		accepted := group(int64(p.Accepted)) + " concurrent streams"
+		accepted := result.FormatCount(int64(p.Accepted)) + " concurrent streams"
 		switch {
 		case p.ClientLimited:
 			accepted += " (CLIENT limit, not the server's)"
@@ -64,14 +66,14 @@ func LimitsMarkdown(w io.Writer, l *Limits) error {
 		}
 		fmt.Fprintf(&b, "| accepted | %s |\n", accepted)
 		for _, r := range p.Beyond {
-			fmt.Fprintf(&b, "| beyond | %s × %s: %s %s |\n", group(r.Count), mdEscape(r.Class), mdEscape(r.Meaning), mdCode(r.Sample))
+			fmt.Fprintf(&b, "| beyond | %s × %s: %s %s |\n", result.FormatCount(r.Count), mdEscape(r.Class), mdEscape(r.Meaning), mdCode(r.Sample))
 		}
 		if p.Behaviour != "" {
 			fmt.Fprintf(&b, "| behaviour | %s |\n", mdEscape(p.Behaviour))
 		}
 		if p.ConnectBurst > 0 {
-			fmt.Fprintf(&b, "| connect rate | %s connections/s (burst of %s; p50 %s ms, p99 %s ms) |\n", group(int64(p.ConnectRatePerS+0.5)),
-				group(int64(p.ConnectBurst)), ms(float64(p.ConnectP50US)), ms(float64(p.ConnectP99US)))
+			fmt.Fprintf(&b, "| connect rate | %s connections/s (burst of %s; p50 %s ms, p99 %s ms) |\n", result.FormatCount(int64(p.ConnectRatePerS+0.5)),
+				result.FormatCount(int64(p.ConnectBurst)), ms(float64(p.ConnectP50US)), ms(float64(p.ConnectP99US)))
 		}
 		if h := p.H2; h != nil {
 			line := h2Text(h)
@@ -87,7 +89,7 @@ func LimitsMarkdown(w io.Writer, l *Limits) error {
 		b.WriteString("| protocol | served | waiting | failed | connections | |\n|:--|--:|--:|--:|--:|:--|\n")
 		for _, p := range []struct {
 			name string
-			bp   BrowserProtocol
+			bp   result.BrowserProtocol
 		}{{"HTTP/1.1", v.H1}, {"HTTP/2", v.H2}} {
 			fmt.Fprintf(&b, "| %s (%s) | %d | %d | %d | %d | %s |\n", p.name, mdEscape(p.bp.Protocol), p.bp.Served, p.bp.Waiting, p.bp.Failed,
 				p.bp.Connections, mdEscape(strings.TrimSpace(p.bp.Error+" "+p.bp.Sample)))

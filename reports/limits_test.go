@@ -6,48 +6,50 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // sampleLimits is a search that found a server limit at 500 subscribers,
 // with a knee, a connection probe and a browser view: every part the
 // formats render.
-func sampleLimits() *Limits {
+func sampleLimits() *result.Limits {
 	ratio := 1.0
-	step := func(load float64, phase string, pass bool, p99us int64, errRate float64, note string) LimitStep {
-		st := LimitStep{Load: load, Phase: phase, Pass: pass, DurationS: 10, Requested: int(load), Connected: int(min(load, 500)),
+	step := func(load float64, phase string, pass bool, p99us int64, errRate float64, note string) result.LimitStep {
+		st := result.LimitStep{Load: load, Phase: phase, Pass: pass, DurationS: 10, Requested: int(load), Connected: int(min(load, 500)),
 			EventsPerS: min(load, 500) * 10, BytesPerS: min(load, 500) * 1000, FanoutP50US: p99us / 2, FanoutP99US: p99us,
 			FanoutP999US: p99us * 2, FanoutCount: int64(load) * 100, ConnectP99US: 900, ErrorRate: errRate, DeliveryRatio: &ratio,
-			CPUPercent: load / 20, Note: note, Checks: []SLOCheck{{Objective: "errors.rate<0.1%", Measured: pct(errRate), Value: errRate, Unit: "ratio", Pass: errRate < 0.001}}}
+			CPUPercent: load / 20, Note: note, Checks: []result.SLOCheck{{Objective: "errors.rate<0.1%", Measured: pct(errRate), Value: errRate, Unit: "ratio", Pass: errRate < 0.001}}}
 		if load > 500 {
 			st.Errors = map[string]int64{"status": int64(load - 500)}
 		}
 		return st
 	}
-	steps := []LimitStep{
-		step(100, PhaseStep, true, 2100, 0, ""),
-		step(200, PhaseStep, true, 2300, 0, ""),
-		step(400, PhaseStep, true, 5200, 0, ""),
-		step(800, PhaseStep, false, 9800, 0.375, "broke errors.rate<0.1% (measured 37.5%)"),
-		step(600, PhaseBisect, false, 7400, 0.1667, "broke errors.rate<0.1% (measured 16.67%)"),
-		step(500, PhaseBisect, true, 6100, 0, ""),
+	steps := []result.LimitStep{
+		step(100, result.PhaseStep, true, 2100, 0, ""),
+		step(200, result.PhaseStep, true, 2300, 0, ""),
+		step(400, result.PhaseStep, true, 5200, 0, ""),
+		step(800, result.PhaseStep, false, 9800, 0.375, "broke errors.rate<0.1% (measured 37.5%)"),
+		step(600, result.PhaseBisect, false, 7400, 0.1667, "broke errors.rate<0.1% (measured 16.67%)"),
+		step(500, result.PhaseBisect, true, 6100, 0, ""),
 	}
 	best, bad := steps[5], steps[4]
 	enforced := true
-	return &Limits{
-		Schema: Schema, Kind: LimitsKind, Tool: "ssebench/test", Target: "http://127.0.0.1:8080/events", Protocol: "h1",
-		Started: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Vary: VarySubscribers, Unit: "subscribers",
+	return &result.Limits{
+		Schema: result.Schema, Kind: result.LimitsKind, Tool: "ssebench/test", Target: "http://127.0.0.1:8080/events", Protocol: "h1",
+		Started: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Vary: result.VarySubscribers, Unit: "subscribers",
 		SLO: []string{"errors.rate<0.1%"}, StepDurationS: 10, Steps: steps, Best: &best, FirstBad: &bad,
-		Knee:    &Knee{Load: 400, Before: 200, FanoutP99US: 5200, BaselineLoad: 100, BaselineP99US: 2100, Factor: 2, FloorUS: 1000},
-		Verdict: VerdictServerLimit,
+		Knee:    &result.Knee{Load: 400, Before: 200, FanoutP99US: 5200, BaselineLoad: 100, BaselineP99US: 2100, Factor: 2, FloorUS: 1000},
+		Verdict: result.VerdictServerLimit,
 		Summary: "Highest sustainable load: 500 subscribers (fan-out p99 6.1ms, errors 0%, 5,000 events/s received). At 600 subscribers the server broke errors.rate<0.1% (measured 16.67%).",
-		Probe: &ConnProbe{Protocol: "h1", Tried: 600, Accepted: 500,
-			Beyond:     []Refusal{{Class: "status", Count: 100, Sample: "HTTP 503 Service Unavailable", Meaning: "answered with an error status instead of a stream"}},
+		Probe: &result.ConnProbe{Protocol: "h1", Tried: 600, Accepted: 500,
+			Beyond:     []result.Refusal{{Class: "status", Count: 100, Sample: "HTTP 503 Service Unavailable", Meaning: "answered with an error status instead of a stream"}},
 			Behaviour:  "beyond 500 concurrent streams the server answers 503 Service Unavailable with Retry-After: 5",
 			RetryAfter: "5", ConnectBurst: 500, ConnectRatePerS: 4321.4, ConnectP50US: 1200, ConnectP99US: 8400,
-			H2: &H2Probe{Protocol: "h2c", Supported: true, Advertised: true, MaxConcurrentStreams: 50, Opened: 51, Answered: 50, Refused: 1, ResetCode: "PROTOCOL_ERROR", Enforced: &enforced}},
-		Browser: &BrowserView{Tabs: 10, WaitS: 2,
-			H1:   BrowserProtocol{Protocol: "h1", Connections: 6, Served: 6, Waiting: 4},
-			H2:   BrowserProtocol{Protocol: "h2c", Connections: 1, Error: "the server does not speak HTTP/2 (h2c): connection reset"},
+			H2: &result.H2Probe{Protocol: "h2c", Supported: true, Advertised: true, MaxConcurrentStreams: 50, Opened: 51, Answered: 50, Refused: 1, ResetCode: "PROTOCOL_ERROR", Enforced: &enforced}},
+		Browser: &result.BrowserView{Tabs: 10, WaitS: 2,
+			H1:   result.BrowserProtocol{Protocol: "h1", Connections: 6, Served: 6, Waiting: 4},
+			H2:   result.BrowserProtocol{Protocol: "h2c", Connections: 1, Error: "the server does not speak HTTP/2 (h2c): connection reset"},
 			Note: "Browsers open at most 6 HTTP/1.1 connections per origin."},
 		Warnings: []string{"the step at 800 subscribers looked client-limited and was run again"},
 	}
@@ -76,7 +78,7 @@ func TestLimitsMarkdown(t *testing.T) {
 func TestLimitsText_clientLimit(t *testing.T) {
 	t.Parallel()
 	l := sampleLimits()
-	l.Verdict, l.ClientLimited = VerdictClientLimit, true
+	l.Verdict, l.ClientLimited = result.VerdictClientLimit, true
 	l.FirstBad.ClientLimited = true
 	l.Steps[4].ClientLimited = true
 	var b bytes.Buffer
@@ -135,7 +137,7 @@ func TestLimitsJSON_roundTrip(t *testing.T) {
 	if err := LimitsJSON(&b, sampleLimits()); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadLimits(bytes.NewReader(b.Bytes()))
+	got, err := result.ReadLimits(bytes.NewReader(b.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +155,7 @@ func TestLimitsJSON_roundTrip(t *testing.T) {
 		}
 	}
 	// A run's report is not a limits document.
-	if _, err := ReadLimits(strings.NewReader(`{"schema":1,"tool":"x"}`)); err == nil {
+	if _, err := result.ReadLimits(strings.NewReader(`{"schema":1,"tool":"x"}`)); err == nil {
 		t.Error("ReadLimits accepted a run report")
 	}
 }
@@ -177,7 +179,7 @@ func TestFormatLoad(t *testing.T) {
 		want string
 	}{{500, "500"}, {12500, "12,500"}, {22.5, "22.50"}, {0, "0"}}
 	for _, tt := range tests {
-		if got := FormatLoad(tt.in); got != tt.want {
+		if got := result.FormatLoad(tt.in); got != tt.want {
 			t.Errorf("FormatLoad(%g) = %q, want %q", tt.in, got, tt.want)
 		}
 	}

@@ -7,13 +7,15 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // LimitsText writes a capacity search for a terminal: what was varied, a
 // table with one row per step, the verdict and summary, then the probes and
 // the browser view when they ran. Steps are listed in load order, so the
 // bisection steps fall between the steps they split.
-func LimitsText(w io.Writer, l *Limits) error {
+func LimitsText(w io.Writer, l *result.Limits) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  limits  %s  %s\n", l.Tool, l.Protocol, limitsTarget(l))
 	if line := limitsPlan(l); line != "" {
@@ -26,26 +28,26 @@ func LimitsText(w io.Writer, l *Limits) error {
 		for _, i := range stepOrder(l.Steps) {
 			st := l.Steps[i]
 			c := newStepRow(&st)
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, st.Phase, FormatLoad(st.Load), c.result,
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, st.Phase, result.FormatLoad(st.Load), c.result,
 				c.connected, c.events, c.p50, c.p99, c.p999, c.errors, c.delivery, c.cpu, st.Note)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
-	if l.Verdict != VerdictProbeOnly {
+	if l.Verdict != result.VerdictProbeOnly {
 		b.WriteString("\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "verdict\t%s\n", verdictText(l))
 		if l.Best != nil {
-			fmt.Fprintf(tw, "best\t%s %s\n", FormatLoad(l.Best.Load), l.Unit)
+			fmt.Fprintf(tw, "best\t%s %s\n", result.FormatLoad(l.Best.Load), l.Unit)
 		}
 		if l.FirstBad != nil {
-			fmt.Fprintf(tw, "first bad\t%s %s\n", FormatLoad(l.FirstBad.Load), l.Unit)
+			fmt.Fprintf(tw, "first bad\t%s %s\n", result.FormatLoad(l.FirstBad.Load), l.Unit)
 		}
 		if k := l.Knee; k != nil {
-			fmt.Fprintf(tw, "knee\tbetween %s and %s %s (p99 %s ms, %g× the %s ms at %s)\n", FormatLoad(k.Before), FormatLoad(k.Load), l.Unit,
-				ms(float64(k.FanoutP99US)), k.Factor, ms(float64(k.BaselineP99US)), FormatLoad(k.BaselineLoad))
+			fmt.Fprintf(tw, "knee\tbetween %s and %s %s (p99 %s ms, %g× the %s ms at %s)\n", result.FormatLoad(k.Before), result.FormatLoad(k.Load), l.Unit,
+				ms(float64(k.FanoutP99US)), k.Factor, ms(float64(k.BaselineP99US)), result.FormatLoad(k.BaselineLoad))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -79,10 +81,10 @@ func LimitsText(w io.Writer, l *Limits) error {
 }
 
 // writeProbeText writes the connection probe.
-func writeProbeText(b *strings.Builder, p *ConnProbe) {
-	fmt.Fprintf(b, "connection probe (%s, %s streams opened at once)\n", p.Protocol, group(int64(p.Tried)))
+func writeProbeText(b *strings.Builder, p *result.ConnProbe) {
+	fmt.Fprintf(b, "connection probe (%s, %s streams opened at once)\n", p.Protocol, result.FormatCount(int64(p.Tried)))
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-	accepted := fmt.Sprintf("%s concurrent streams", group(int64(p.Accepted)))
+	accepted := fmt.Sprintf("%s concurrent streams", result.FormatCount(int64(p.Accepted)))
 	switch {
 	case p.ClientLimited:
 		accepted += " (CLIENT limit: ssebench ran out of its own resources first; this is not the server's limit)"
@@ -91,7 +93,7 @@ func writeProbeText(b *strings.Builder, p *ConnProbe) {
 	}
 	fmt.Fprintf(tw, "  accepted\t%s\n", accepted)
 	for _, r := range p.Beyond {
-		line := fmt.Sprintf("%s × %s: %s", group(r.Count), r.Class, r.Meaning)
+		line := fmt.Sprintf("%s × %s: %s", result.FormatCount(r.Count), r.Class, r.Meaning)
 		if r.Sample != "" {
 			line += fmt.Sprintf(" (e.g. %s)", r.Sample)
 		}
@@ -102,7 +104,7 @@ func writeProbeText(b *strings.Builder, p *ConnProbe) {
 	}
 	if p.ConnectBurst > 0 {
 		fmt.Fprintf(tw, "  connect rate\t%s connections/s (burst of %s; connect p50 %s ms, p99 %s ms)\n",
-			group(int64(p.ConnectRatePerS+0.5)), group(int64(p.ConnectBurst)), ms(float64(p.ConnectP50US)), ms(float64(p.ConnectP99US)))
+			result.FormatCount(int64(p.ConnectRatePerS+0.5)), result.FormatCount(int64(p.ConnectBurst)), ms(float64(p.ConnectP50US)), ms(float64(p.ConnectP99US)))
 	}
 	if h := p.H2; h != nil {
 		fmt.Fprintf(tw, "  HTTP/2 (%s)\t%s\n", h.Protocol, h2Text(h))
@@ -114,7 +116,7 @@ func writeProbeText(b *strings.Builder, p *ConnProbe) {
 }
 
 // h2Text says what the HTTP/2 probe found in one line.
-func h2Text(h *H2Probe) string {
+func h2Text(h *result.H2Probe) string {
 	switch {
 	case !h.Supported:
 		return "not spoken: " + h.Error
@@ -123,7 +125,7 @@ func h2Text(h *H2Probe) string {
 	case !h.Advertised:
 		return "no SETTINGS_MAX_CONCURRENT_STREAMS advertised (no limit per RFC 9113)"
 	}
-	s := fmt.Sprintf("advertises SETTINGS_MAX_CONCURRENT_STREAMS %s", group(int64(h.MaxConcurrentStreams)))
+	s := fmt.Sprintf("advertises SETTINGS_MAX_CONCURRENT_STREAMS %s", result.FormatCount(int64(h.MaxConcurrentStreams)))
 	switch {
 	case h.Enforced == nil && h.Note == "":
 		s += "; enforcement not tested"
@@ -141,12 +143,12 @@ func h2Text(h *H2Probe) string {
 }
 
 // writeBrowserText writes the browser view.
-func writeBrowserText(b *strings.Builder, v *BrowserView) {
+func writeBrowserText(b *strings.Builder, v *result.BrowserView) {
 	fmt.Fprintf(b, "browser view (%d tabs, each waiting up to %.1fs for its stream)\n", v.Tabs, v.WaitS)
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	for _, p := range []struct {
 		name string
-		bp   BrowserProtocol
+		bp   result.BrowserProtocol
 	}{{"HTTP/1.1", v.H1}, {"HTTP/2", v.H2}} {
 		fmt.Fprintf(tw, "  %s (%s)\t%s\n", p.name, p.bp.Protocol, browserLine(p.bp, v.Tabs))
 	}
@@ -157,7 +159,7 @@ func writeBrowserText(b *strings.Builder, v *BrowserView) {
 }
 
 // browserLine says how many tabs one protocol served.
-func browserLine(bp BrowserProtocol, tabs int) string {
+func browserLine(bp result.BrowserProtocol, tabs int) string {
 	if bp.Error != "" {
 		return "0 tabs served: " + bp.Error
 	}
@@ -178,7 +180,7 @@ func browserLine(bp BrowserProtocol, tabs int) string {
 }
 
 // limitsTarget names the target for people.
-func limitsTarget(l *Limits) string {
+func limitsTarget(l *result.Limits) string {
 	if l.Embedded {
 		return l.Target + " (embedded reference server)"
 	}
@@ -187,7 +189,7 @@ func limitsTarget(l *Limits) string {
 
 // limitsPlan describes the search in one line: what varied, what stayed,
 // how long each step, and the objectives.
-func limitsPlan(l *Limits) string {
+func limitsPlan(l *result.Limits) string {
 	if l.Vary == "" {
 		return ""
 	}
@@ -203,17 +205,17 @@ func limitsPlan(l *Limits) string {
 }
 
 // verdictText says the verdict in words.
-func verdictText(l *Limits) string {
+func verdictText(l *result.Limits) string {
 	switch l.Verdict {
-	case VerdictServerLimit:
+	case result.VerdictServerLimit:
 		return "server limit found"
-	case VerdictClientLimit:
+	case result.VerdictClientLimit:
 		return "CLIENT limit: ssebench was the bottleneck, not the server"
-	case VerdictNoLimit:
+	case result.VerdictNoLimit:
 		return "no limit found up to the maximum"
-	case VerdictBelowStart:
+	case result.VerdictBelowStart:
 		return "the first step already broke an objective"
-	case VerdictInterrupted:
+	case result.VerdictInterrupted:
 		return "interrupted"
 	}
 	return l.Verdict
@@ -225,7 +227,7 @@ type stepRow struct {
 }
 
 // newStepRow formats a step's figures; "-" marks what was not measured.
-func newStepRow(st *LimitStep) stepRow {
+func newStepRow(st *result.LimitStep) stepRow {
 	c := stepRow{result: "FAIL", p50: "-", p99: "-", p999: "-", delivery: "-"}
 	switch {
 	case st.Interrupted:
@@ -235,8 +237,8 @@ func newStepRow(st *LimitStep) stepRow {
 	case st.Pass:
 		c.result = "pass"
 	}
-	c.connected = fmt.Sprintf("%s/%s", group(int64(st.Connected)), group(int64(st.Requested)))
-	c.events = group(int64(st.EventsPerS + 0.5))
+	c.connected = fmt.Sprintf("%s/%s", result.FormatCount(int64(st.Connected)), result.FormatCount(int64(st.Requested)))
+	c.events = result.FormatCount(int64(st.EventsPerS + 0.5))
 	if st.FanoutCount > 0 {
 		c.p50, c.p99, c.p999 = ms(float64(st.FanoutP50US)), ms(float64(st.FanoutP99US)), ms(float64(st.FanoutP999US))
 	}
@@ -265,7 +267,7 @@ func pct(f float64) string {
 
 // stepOrder returns the indices of steps sorted by load (stable, so two
 // steps at one load keep the order they ran in).
-func stepOrder(steps []LimitStep) []int {
+func stepOrder(steps []result.LimitStep) []int {
 	idx := make([]int, len(steps))
 	for i := range idx {
 		idx[i] = i

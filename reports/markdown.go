@@ -6,13 +6,15 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Markdown writes r as GitHub-flavoured Markdown that reads well in
 // $GITHUB_STEP_SUMMARY and in a pull-request comment: what ran, the
 // counts, a latency table in milliseconds, errors and warnings. It uses
 // only tables, lists and quotes, which every GFM renderer supports.
-func Markdown(w io.Writer, r *Report) error {
+func Markdown(w io.Writer, r *result.Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### ssebench: %s\n\n", mdEscape(r.Name()))
 	fmt.Fprintf(&b, "%s\n\n", mdEscape(runLine(r)))
@@ -56,7 +58,7 @@ func Markdown(w io.Writer, r *Report) error {
 // one row per headline figure, and for every run after the first the
 // change relative to the first, so a pull-request comment shows at a
 // glance what moved. Warnings follow, per run.
-func MarkdownCompare(w io.Writer, rs []*Report) error {
+func MarkdownCompare(w io.Writer, rs []*result.Report) error {
 	if len(rs) == 1 {
 		return Markdown(w, rs[0])
 	}
@@ -68,7 +70,7 @@ func MarkdownCompare(w io.Writer, rs []*Report) error {
 	fmt.Fprintf(&b, "### ssebench: %s\n\n", strings.Join(names, " vs "))
 	fmt.Fprintf(&b, "| | %s |\n|:--|%s\n", strings.Join(names, " | "), strings.Repeat("--:|", len(rs)))
 
-	text := func(label string, f func(*Report) string) {
+	text := func(label string, f func(*result.Report) string) {
 		cells := make([]string, len(rs))
 		for i, r := range rs {
 			cells[i] = mdEscape(f(r))
@@ -77,7 +79,7 @@ func MarkdownCompare(w io.Writer, rs []*Report) error {
 	}
 	// num writes a row of figures; vs-first changes are shown as a
 	// percentage, or as a difference when the first run's figure is 0.
-	num := func(label string, f func(*Report) (float64, bool), format func(float64) string) {
+	num := func(label string, f func(*result.Report) (float64, bool), format func(float64) string) {
 		cells := make([]string, len(rs))
 		base, baseOK := f(rs[0])
 		for i, r := range rs {
@@ -93,48 +95,48 @@ func MarkdownCompare(w io.Writer, rs []*Report) error {
 		}
 		fmt.Fprintf(&b, "| %s | %s |\n", label, strings.Join(cells, " | "))
 	}
-	always := func(f func(*Report) float64) func(*Report) (float64, bool) {
-		return func(r *Report) (float64, bool) { return f(r), true }
+	always := func(f func(*result.Report) float64) func(*result.Report) (float64, bool) {
+		return func(r *result.Report) (float64, bool) { return f(r), true }
 	}
 	integer := func(v float64) string { return fmt.Sprintf("%.0f", v) }
 
-	text("target", func(r *Report) string {
+	text("target", func(r *result.Report) string {
 		if r.Embedded {
 			return "embedded reference server"
 		}
 		return r.Target
 	})
-	text("protocol", func(r *Report) string { return r.Protocol })
-	text("tool", func(r *Report) string { return r.Tool })
-	num("steady state (s)", always(func(r *Report) float64 { return r.DurationS }), func(v float64) string { return fmt.Sprintf("%.1f", v) })
-	num("subscribers connected", always(func(r *Report) float64 { return float64(r.Subscribers.Connected) }), integer)
-	num("subscribers failed", always(func(r *Report) float64 { return float64(r.Subscribers.Failed) }), integer)
-	num("events/s", always(func(r *Report) float64 { return r.Events.RatePerS }), integer)
-	num("MB/s", always(func(r *Report) float64 { return r.Events.BytesPerS / 1e6 }), func(v float64) string { return fmt.Sprintf("%.2f", v) })
-	num("gaps", always(func(r *Report) float64 { return float64(r.Events.Gaps) }), integer)
-	num("errors", always(func(r *Report) float64 { return float64(sumErrors(r)) }), integer)
-	num("reconnects", always(func(r *Report) float64 { return float64(r.Subscribers.Reconnects) }), integer)
+	text("protocol", func(r *result.Report) string { return r.Protocol })
+	text("tool", func(r *result.Report) string { return r.Tool })
+	num("steady state (s)", always(func(r *result.Report) float64 { return r.DurationS }), func(v float64) string { return fmt.Sprintf("%.1f", v) })
+	num("subscribers connected", always(func(r *result.Report) float64 { return float64(r.Subscribers.Connected) }), integer)
+	num("subscribers failed", always(func(r *result.Report) float64 { return float64(r.Subscribers.Failed) }), integer)
+	num("events/s", always(func(r *result.Report) float64 { return r.Events.RatePerS }), integer)
+	num("MB/s", always(func(r *result.Report) float64 { return r.Events.BytesPerS / 1e6 }), func(v float64) string { return fmt.Sprintf("%.2f", v) })
+	num("gaps", always(func(r *result.Report) float64 { return float64(r.Events.Gaps) }), integer)
+	num("errors", always(func(r *result.Report) float64 { return float64(r.ErrorCount()) }), integer)
+	num("reconnects", always(func(r *result.Report) float64 { return float64(r.Subscribers.Reconnects) }), integer)
 	for _, row := range []struct {
 		label string
-		pick  func(*Report) Latency
-		value func(Latency) float64
+		pick  func(*result.Report) result.Latency
+		value func(result.Latency) float64
 	}{
-		{"fan-out p50 (ms)", func(r *Report) Latency { return r.LatencyUS.Fanout }, func(l Latency) float64 { return float64(l.P50) }},
-		{"fan-out p90 (ms)", func(r *Report) Latency { return r.LatencyUS.Fanout }, func(l Latency) float64 { return float64(l.P90) }},
-		{"fan-out p99 (ms)", func(r *Report) Latency { return r.LatencyUS.Fanout }, func(l Latency) float64 { return float64(l.P99) }},
-		{"fan-out p99.9 (ms)", func(r *Report) Latency { return r.LatencyUS.Fanout }, func(l Latency) float64 { return float64(l.P999) }},
-		{"fan-out max (ms)", func(r *Report) Latency { return r.LatencyUS.Fanout }, func(l Latency) float64 { return float64(l.Max) }},
-		{"connect p50 (ms)", func(r *Report) Latency { return r.LatencyUS.Connect }, func(l Latency) float64 { return float64(l.P50) }},
-		{"connect p99 (ms)", func(r *Report) Latency { return r.LatencyUS.Connect }, func(l Latency) float64 { return float64(l.P99) }},
-		{"first event p50 (ms)", func(r *Report) Latency { return r.LatencyUS.FirstEvent }, func(l Latency) float64 { return float64(l.P50) }},
-		{"first event p99 (ms)", func(r *Report) Latency { return r.LatencyUS.FirstEvent }, func(l Latency) float64 { return float64(l.P99) }},
+		{"fan-out p50 (ms)", func(r *result.Report) result.Latency { return r.LatencyUS.Fanout }, func(l result.Latency) float64 { return float64(l.P50) }},
+		{"fan-out p90 (ms)", func(r *result.Report) result.Latency { return r.LatencyUS.Fanout }, func(l result.Latency) float64 { return float64(l.P90) }},
+		{"fan-out p99 (ms)", func(r *result.Report) result.Latency { return r.LatencyUS.Fanout }, func(l result.Latency) float64 { return float64(l.P99) }},
+		{"fan-out p99.9 (ms)", func(r *result.Report) result.Latency { return r.LatencyUS.Fanout }, func(l result.Latency) float64 { return float64(l.P999) }},
+		{"fan-out max (ms)", func(r *result.Report) result.Latency { return r.LatencyUS.Fanout }, func(l result.Latency) float64 { return float64(l.Max) }},
+		{"connect p50 (ms)", func(r *result.Report) result.Latency { return r.LatencyUS.Connect }, func(l result.Latency) float64 { return float64(l.P50) }},
+		{"connect p99 (ms)", func(r *result.Report) result.Latency { return r.LatencyUS.Connect }, func(l result.Latency) float64 { return float64(l.P99) }},
+		{"first event p50 (ms)", func(r *result.Report) result.Latency { return r.LatencyUS.FirstEvent }, func(l result.Latency) float64 { return float64(l.P50) }},
+		{"first event p99 (ms)", func(r *result.Report) result.Latency { return r.LatencyUS.FirstEvent }, func(l result.Latency) float64 { return float64(l.P99) }},
 	} {
-		num(row.label, func(r *Report) (float64, bool) {
+		num(row.label, func(r *result.Report) (float64, bool) {
 			l := row.pick(r)
 			return row.value(l), l.Count > 0
 		}, ms)
 	}
-	num("warnings", always(func(r *Report) float64 { return float64(len(r.Warnings)) }), integer)
+	num("warnings", always(func(r *result.Report) float64 { return float64(len(r.Warnings)) }), integer)
 
 	for i, r := range rs {
 		if len(r.Warnings) == 0 {
@@ -172,7 +174,7 @@ func writeMDWarnings(b *strings.Builder, warnings []string) {
 }
 
 // runLine describes what ran in one line: tool, protocol, target, window.
-func runLine(r *Report) string {
+func runLine(r *result.Report) string {
 	target := r.Target
 	if r.Embedded {
 		target += " (embedded reference server)"
@@ -202,23 +204,14 @@ func mdCode(s string) string {
 // distribution is one named latency distribution of a report.
 type distribution struct {
 	id, name string // id: file and element names ("first-event"); name: for people
-	l        Latency
+	l        result.Latency
 }
 
 // distributions lists the distributions every format shows, in order.
-func distributions(r *Report) []distribution {
+func distributions(r *result.Report) []distribution {
 	return []distribution{
 		{"fanout", "fan-out", r.LatencyUS.Fanout},
 		{"connect", "connect", r.LatencyUS.Connect},
 		{"first-event", "first event", r.LatencyUS.FirstEvent},
 	}
-}
-
-// sumErrors is the number of failures of every class.
-func sumErrors(r *Report) int64 {
-	var n int64
-	for _, c := range r.Errors {
-		n += c
-	}
-	return n
 }

@@ -8,41 +8,43 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // sample returns a fixed report with real histograms.
-func sample(t *testing.T) *Report {
+func sample(t *testing.T) *result.Report {
 	t.Helper()
-	fan := NewLatencyHistogram()
+	fan := result.NewLatencyHistogram()
 	for v := int64(1); v <= 10000; v++ {
 		_ = fan.RecordValue(v) // 1 µs .. 10 ms, uniform
 	}
-	conn := NewLatencyHistogram()
+	conn := result.NewLatencyHistogram()
 	_ = conn.RecordValues(250, 100)
-	first := NewLatencyHistogram()
-	r := &Report{
-		Schema:       Schema,
+	first := result.NewLatencyHistogram()
+	r := &result.Report{
+		Schema:       result.Schema,
 		Tool:         "ssebench/test",
 		Target:       "http://127.0.0.1:8080/events",
 		Protocol:     "h1",
 		Started:      time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC),
 		DurationS:    10,
-		Subscribers:  Subscribers{Requested: 100, Connected: 99, Failed: 1},
-		Events:       Events{Received: 10000, Bytes: 850000, Gaps: 2, Comments: 5, RatePerS: 1000, BytesPerS: 85000},
+		Subscribers:  result.Subscribers{Requested: 100, Connected: 99, Failed: 1},
+		Events:       result.Events{Received: 10000, Bytes: 850000, Gaps: 2, Comments: 5, RatePerS: 1000, BytesPerS: 85000},
 		Errors:       map[string]int64{"status": 1},
 		ErrorSamples: map[string]string{"status": "HTTP 503 Service Unavailable"},
 		Warnings:     []string{"an example warning"},
 	}
 	var err error
-	if r.LatencyUS.Fanout, err = Summarize(fan); err != nil {
+	if r.LatencyUS.Fanout, err = result.Summarize(fan); err != nil {
 		t.Fatal(err)
 	}
-	if r.LatencyUS.Connect, err = Summarize(conn); err != nil {
+	if r.LatencyUS.Connect, err = result.Summarize(conn); err != nil {
 		t.Fatal(err)
 	}
-	if r.LatencyUS.FirstEvent, err = Summarize(first); err != nil {
+	if r.LatencyUS.FirstEvent, err = result.Summarize(first); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -87,7 +89,7 @@ func TestLatency_HistogramRoundTrip(t *testing.T) {
 	if got, want := h.ValueAtQuantile(99), l.P99; got != want {
 		t.Errorf("decoded p99 = %d, want %d", got, want)
 	}
-	if _, err := (Latency{}).Histogram(); err == nil {
+	if _, err := (result.Latency{}).Histogram(); err == nil {
 		t.Error("empty HDR decoded without error")
 	}
 }
@@ -105,7 +107,7 @@ func TestJSON_roundTrip(t *testing.T) {
 			t.Errorf("JSON lacks the contract key %s", key)
 		}
 	}
-	got, err := Read(&buf)
+	got, err := result.Read(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +125,7 @@ func TestRead_rejectsWhatIsNotAResult(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Read(strings.NewReader(tt.in))
+			_, err := result.Read(strings.NewReader(tt.in))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Read(%q) = %v, want error containing %q", tt.in, err, tt.want)
 			}
@@ -143,11 +145,11 @@ func TestText_golden(t *testing.T) {
 	r := sampleRun(t, "", 1)
 	ratio := 0.99875
 	r.DeliveryRatio = &ratio
-	r.Publish = &Publish{Sent: 500, Failed: 1, RatePerS: 100, LatencyUS: r.LatencyUS.Connect}
-	r.Ramp = &Phase{DurationS: 0.4, Events: 120}
+	r.Publish = &result.Publish{Sent: 500, Failed: 1, RatePerS: 100, LatencyUS: r.LatencyUS.Connect}
+	r.Ramp = &result.Phase{DurationS: 0.4, Events: 120}
 	r.Events.LostOnReconnect = 3
 	r.PerSubscriberEvents = r.LatencyUS.Connect
-	r.SelfCheck = SelfCheck{CPUPercent: 187, Cores: 2, ReaderLagUS: 25300, Saturated: true}
+	r.SelfCheck = result.SelfCheck{CPUPercent: 187, Cores: 2, ReaderLagUS: 25300, Saturated: true}
 	r.Interrupted = true
 	buf.Reset()
 	if err := Text(&buf, r); err != nil {
@@ -162,14 +164,14 @@ func TestWriteFile_atomic(t *testing.T) {
 	if err := WriteFile(path, sample(t)); err != nil {
 		t.Fatal(err)
 	}
-	r, err := ReadFile(path)
+	r, err := result.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Events.Received != 10000 {
 		t.Errorf("events.received = %d after WriteFile/ReadFile", r.Events.Received)
 	}
-	if _, err := ReadFile(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+	if _, err := result.ReadFile(filepath.Join(t.TempDir(), "missing.json")); err == nil {
 		t.Error("ReadFile of a missing file succeeded")
 	}
 }

@@ -4,16 +4,18 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // sampleRun returns a fixed report with a time series: five 1 s intervals
 // and a short last one, each with its own fan-out histogram, whose values
 // are multiplied by scale so that two runs differ. The interval histograms
 // merge to exactly the run's fan-out histogram.
-func sampleRun(tb testing.TB, label string, scale int64) *Report {
+func sampleRun(tb testing.TB, label string, scale int64) *result.Report {
 	tb.Helper()
-	r := &Report{
-		Schema:    Schema,
+	r := &result.Report{
+		Schema:    result.Schema,
 		Tool:      "ssebench/test",
 		Label:     label,
 		Target:    "http://127.0.0.1:8080/events",
@@ -23,17 +25,17 @@ func sampleRun(tb testing.TB, label string, scale int64) *Report {
 		Config: json.RawMessage(`{"url":"http://127.0.0.1:8080/events","subscribers":100,"duration":5000000000,` +
 			`"protocol":"h1","ramp":0,"header":{"Accept":"text/event-stream"},"tags":["a","b"]}`),
 		LatencySource: "reference",
-		Transport:     Transport{Negotiated: "HTTP/1.1", Connections: 100},
-		Subscribers:   Subscribers{Requested: 100, Connected: 100, Reconnects: 2},
-		Events:        Events{Received: 5000, Bytes: 400000, RatePerS: 1000, BytesPerS: 80000},
+		Transport:     result.Transport{Negotiated: "HTTP/1.1", Connections: 100},
+		Subscribers:   result.Subscribers{Requested: 100, Connected: 100, Reconnects: 2},
+		Events:        result.Events{Received: 5000, Bytes: 400000, RatePerS: 1000, BytesPerS: 80000},
 		Errors:        map[string]int64{"eof": 2},
 		ErrorSamples:  map[string]string{"eof": "stream ended | by the server"},
 		Warnings:      []string{"an example warning with a <tag> & a | pipe"},
 	}
-	total := NewLatencyHistogram()
+	total := result.NewLatencyHistogram()
 	elapsed := []float64{1, 2, 3, 4, 5, 5.02}
 	for k, e := range elapsed {
-		h := NewLatencyHistogram()
+		h := result.NewLatencyHistogram()
 		n := int64(1000)
 		if k == len(elapsed)-1 {
 			n = 40
@@ -43,10 +45,10 @@ func sampleRun(tb testing.TB, label string, scale int64) *Report {
 			_ = h.RecordValue(scale * (v*int64(k+1)*10 + 500) / 10)
 		}
 		total.Merge(h)
-		iv := Interval{
+		iv := result.Interval{
 			ElapsedS: e, Connected: 100, Events: uint64(n), Bytes: uint64(n) * 80,
 			FanoutP50US: h.ValueAtQuantile(50), FanoutP99US: h.ValueAtQuantile(99),
-			FanoutHDR: EncodeHDR(h),
+			FanoutHDR: result.EncodeHDR(h),
 		}
 		dt := e
 		if k > 0 {
@@ -58,22 +60,22 @@ func sampleRun(tb testing.TB, label string, scale int64) *Report {
 		}
 		r.Intervals = append(r.Intervals, iv)
 	}
-	conn := NewLatencyHistogram()
+	conn := result.NewLatencyHistogram()
 	for v := int64(1); v <= 100; v++ {
 		_ = conn.RecordValue(scale * (200 + 3*v))
 	}
-	first := NewLatencyHistogram()
+	first := result.NewLatencyHistogram()
 	for v := int64(1); v <= 100; v++ {
 		_ = first.RecordValue(scale * (1000 + 10*v))
 	}
 	var err error
-	if r.LatencyUS.Fanout, err = Summarize(total); err != nil {
+	if r.LatencyUS.Fanout, err = result.Summarize(total); err != nil {
 		tb.Fatal(err)
 	}
-	if r.LatencyUS.Connect, err = Summarize(conn); err != nil {
+	if r.LatencyUS.Connect, err = result.Summarize(conn); err != nil {
 		tb.Fatal(err)
 	}
-	if r.LatencyUS.FirstEvent, err = Summarize(first); err != nil {
+	if r.LatencyUS.FirstEvent, err = result.Summarize(first); err != nil {
 		tb.Fatal(err)
 	}
 	return r

@@ -7,13 +7,15 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Text writes the human summary: what ran, counts, rates, a latency table in
 // milliseconds, errors by class and warnings. Columns are aligned with
 // text/tabwriter. Rows whose data the run did not produce are left out, so a
 // plain run reads short and a publisher run with reconnects shows it all.
-func Text(w io.Writer, r *Report) error {
+func Text(w io.Writer, r *result.Report) error {
 	var b strings.Builder
 	target := r.Target
 	if r.Embedded {
@@ -84,7 +86,7 @@ func Text(w io.Writer, r *Report) error {
 	fmt.Fprintf(tw, "latency (ms)\tcount\tmin\tmean\tp50\tp90\tp99\tp99.9\tmax\t\n")
 	rows := []struct {
 		name   string
-		l      Latency
+		l      result.Latency
 		always bool
 	}{
 		{"fan-out", r.LatencyUS.Fanout, true},
@@ -97,7 +99,7 @@ func Text(w io.Writer, r *Report) error {
 	if r.Publish != nil {
 		rows = append(rows, struct {
 			name   string
-			l      Latency
+			l      result.Latency
 			always bool
 		}{"publish", r.Publish.LatencyUS, true})
 	}

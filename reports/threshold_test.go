@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 func TestParseThreshold(t *testing.T) {
@@ -41,7 +43,7 @@ func TestParseThreshold(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
 			t.Parallel()
-			th, err := ParseThreshold(tt.expr)
+			th, err := result.ParseThreshold(tt.expr)
 			if err != nil {
 				t.Fatalf("ParseThreshold(%q) = %v", tt.expr, err)
 			}
@@ -89,8 +91,8 @@ func TestParseThreshold_errorsPointAtTheToken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
 			t.Parallel()
-			_, err := ParseThreshold(tt.expr)
-			var te *ThresholdError
+			_, err := result.ParseThreshold(tt.expr)
+			var te *result.ThresholdError
 			if !errors.As(err, &te) {
 				t.Fatalf("ParseThreshold(%q) = %v, want a *ThresholdError", tt.expr, err)
 			}
@@ -117,7 +119,7 @@ func TestThreshold_Evaluate(t *testing.T) {
 
 	tests := []struct {
 		name     string
-		r        *Report
+		r        *result.Report
 		expr     string
 		pass     bool
 		measured float64 // ignored when notMeasured
@@ -149,7 +151,7 @@ func TestThreshold_Evaluate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			th, err := ParseThreshold(tt.expr)
+			th, err := result.ParseThreshold(tt.expr)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -178,18 +180,18 @@ func TestThresholdResult_MeasuredText(t *testing.T) {
 	t.Parallel()
 	v := func(f float64) *float64 { return &f }
 	tests := []struct {
-		tr   ThresholdResult
+		tr   result.ThresholdResult
 		want string
 	}{
-		{ThresholdResult{Expression: "fanout.p99 < 50ms", Unit: "us", Measured: v(31234)}, "31.23ms"},
-		{ThresholdResult{Expression: "fanout.p99 < 1s", Unit: "us", Measured: v(31234)}, "0.03123s"},
-		{ThresholdResult{Expression: "fanout.p99 < 900us", Unit: "us", Measured: v(812)}, "812us"},
-		{ThresholdResult{Expression: "errors.rate < 0.1%", Unit: "ratio", Measured: v(0.00012)}, "0.012%"},
-		{ThresholdResult{Expression: "delivery_ratio > 0.999", Unit: "ratio", Measured: v(0.99975)}, "0.99975"},
-		{ThresholdResult{Expression: "events.rate >= 9000/s", Unit: "per_s", Measured: v(9123.456)}, "9123/s"},
-		{ThresholdResult{Expression: "subscribers.failed == 0", Measured: v(3)}, "3"},
-		{ThresholdResult{Expression: "garbage", Unit: "us", Measured: v(1500)}, "1.5ms"},
-		{ThresholdResult{Expression: "fanout.p99 < 50ms", Unit: "us"}, "not measured"},
+		{result.ThresholdResult{Expression: "fanout.p99 < 50ms", Unit: "us", Measured: v(31234)}, "31.23ms"},
+		{result.ThresholdResult{Expression: "fanout.p99 < 1s", Unit: "us", Measured: v(31234)}, "0.03123s"},
+		{result.ThresholdResult{Expression: "fanout.p99 < 900us", Unit: "us", Measured: v(812)}, "812us"},
+		{result.ThresholdResult{Expression: "errors.rate < 0.1%", Unit: "ratio", Measured: v(0.00012)}, "0.012%"},
+		{result.ThresholdResult{Expression: "delivery_ratio > 0.999", Unit: "ratio", Measured: v(0.99975)}, "0.99975"},
+		{result.ThresholdResult{Expression: "events.rate >= 9000/s", Unit: "per_s", Measured: v(9123.456)}, "9123/s"},
+		{result.ThresholdResult{Expression: "subscribers.failed == 0", Measured: v(3)}, "3"},
+		{result.ThresholdResult{Expression: "garbage", Unit: "us", Measured: v(1500)}, "1.5ms"},
+		{result.ThresholdResult{Expression: "fanout.p99 < 50ms", Unit: "us"}, "not measured"},
 	}
 	for _, tt := range tests {
 		if got := tt.tr.MeasuredText(); got != tt.want {
@@ -207,13 +209,13 @@ func orZero(p *float64) *float64 {
 
 func TestMetricNames_allParse(t *testing.T) {
 	t.Parallel()
-	for _, name := range MetricNames() {
-		m, err := LookupMetric(name)
+	for _, name := range result.MetricNames() {
+		m, err := result.LookupMetric(name)
 		if err != nil {
 			t.Errorf("LookupMetric(%q) = %v", name, err)
 			continue
 		}
-		if _, err := m.Value(&Report{}); err != nil && !errors.Is(err, ErrNotMeasured) {
+		if _, err := m.Value(&result.Report{}); err != nil && !errors.Is(err, result.ErrNotMeasured) {
 			t.Errorf("%s on an empty report: %v, want a value or ErrNotMeasured", name, err)
 		}
 	}
@@ -221,25 +223,25 @@ func TestMetricNames_allParse(t *testing.T) {
 
 // thresholdSample is sampleRun with thresholds evaluated: one passes, one
 // fails on its value, one fails because the run did not measure it.
-func thresholdSample(tb testing.TB) *Report {
+func thresholdSample(tb testing.TB) *result.Report {
 	tb.Helper()
 	r := sampleRun(tb, "", 1)
-	var ts []Threshold
+	var ts []result.Threshold
 	for _, e := range []string{"fanout.p99 < 50ms", "errors.rate < 0.1%", "delivery_ratio > 99.9%", "events.rate >= 900/s"} {
-		th, err := ParseThreshold(e)
+		th, err := result.ParseThreshold(e)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		ts = append(ts, th)
 	}
-	r.Thresholds = EvaluateThresholds(ts, r)
+	r.Thresholds = result.EvaluateThresholds(ts, r)
 	return r
 }
 
 func TestThresholds_textAndMarkdownGolden(t *testing.T) {
 	t.Parallel()
 	r := thresholdSample(t)
-	if got, want := len(FailedThresholds(r.Thresholds)), 2; got != want {
+	if got, want := len(result.FailedThresholds(r.Thresholds)), 2; got != want {
 		t.Fatalf("%d thresholds failed, want %d: %+v", got, want, r.Thresholds)
 	}
 	var buf bytes.Buffer
@@ -266,7 +268,7 @@ func TestThresholds_JSONRoundTrip(t *testing.T) {
 			t.Errorf("JSON lacks %s", key)
 		}
 	}
-	got, err := Read(&buf)
+	got, err := result.Read(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}

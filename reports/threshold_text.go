@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // thresholdVerdict is the one-line summary of a run's thresholds, e.g.
 // "2 of 3 failed".
-func thresholdVerdict(rs []ThresholdResult) string {
-	failed := len(FailedThresholds(rs))
+func thresholdVerdict(rs []result.ThresholdResult) string {
+	failed := len(result.FailedThresholds(rs))
 	if failed == 0 {
 		return fmt.Sprintf("all %d passed", len(rs))
 	}
@@ -19,7 +21,7 @@ func thresholdVerdict(rs []ThresholdResult) string {
 // writeTextThresholds writes the thresholds section of the text summary:
 // one line per threshold with its verdict first, so that a CI log shows
 // FAIL where the eye starts reading. Nothing when there are none.
-func writeTextThresholds(b *strings.Builder, rs []ThresholdResult) {
+func writeTextThresholds(b *strings.Builder, rs []result.ThresholdResult) {
 	if len(rs) == 0 {
 		return
 	}
@@ -41,7 +43,7 @@ func writeTextThresholds(b *strings.Builder, rs []ThresholdResult) {
 
 // writeMDThresholds writes the thresholds as a Markdown table. Nothing
 // when there are none.
-func writeMDThresholds(b *strings.Builder, rs []ThresholdResult) {
+func writeMDThresholds(b *strings.Builder, rs []result.ThresholdResult) {
 	if len(rs) == 0 {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 const compareAbout = `Compares a baseline with a new run, metric by metric: fan-out p50/p99/p99.9, connect p99,
@@ -75,7 +76,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *metrics != "" {
 		for m := range strings.SplitSeq(*metrics, ",") {
 			m = strings.TrimSpace(m)
-			if _, err := reports.LookupMetric(m); err != nil {
+			if _, err := result.LookupMetric(m); err != nil {
 				return usageErrorf("--metrics: %v", err)
 			}
 			opts.Metrics = append(opts.Metrics, m)
@@ -111,7 +112,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // of files, globs and directories. A directory gives its *.json files or,
 // when it has none, the report.json of its run-* subdirectories (the
 // layout of run --repeat --report-dir).
-func loadSide(arg string) ([]*reports.Report, error) {
+func loadSide(arg string) ([]*result.Report, error) {
 	var paths []string
 	for part := range strings.SplitSeq(arg, ",") {
 		part = strings.TrimSpace(part)
@@ -127,9 +128,9 @@ func loadSide(arg string) ([]*reports.Report, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("%q names no result file", arg)
 	}
-	var runs []*reports.Report
+	var runs []*result.Report
 	for _, p := range paths {
-		r, err := reports.ReadFile(p)
+		r, err := result.ReadFile(p)
 		if err != nil {
 			return nil, err
 		}

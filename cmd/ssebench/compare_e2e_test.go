@@ -11,7 +11,7 @@ import (
 	"time"
 
 	refserver "github.com/ssebench/ssebench/reference-server"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // startRefserver starts a reference server on a free loopback port that
@@ -73,7 +73,7 @@ func TestCI_endToEnd(t *testing.T) {
 		"--threshold", "events.gaps == 0",
 		"--threshold", "errors.rate < 1%",
 	}
-	run := func(name, url string, wantCode int) *reports.Report {
+	run := func(name, url string, wantCode int) *result.Report {
 		t.Helper()
 		args := append([]string{"run", "--subscribers", "50", "--duration", "2s", "--quiet",
 			"--out", filepath.Join(dir, name+".json"), "--junit", filepath.Join(dir, name+".xml")}, thresholds...)
@@ -85,7 +85,7 @@ func TestCI_endToEnd(t *testing.T) {
 		if !strings.Contains(stdout.String(), "thresholds  ") {
 			t.Errorf("%s: the summary has no thresholds section:\n%s", name, stdout.String())
 		}
-		rep, err := reports.ReadFile(filepath.Join(dir, name+".json"))
+		rep, err := result.ReadFile(filepath.Join(dir, name+".json"))
 		if err != nil {
 			t.Fatal(err)
 		}

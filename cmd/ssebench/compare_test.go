@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // writeCompareResult writes a minimal result with the given fan-out p50 and p99
@@ -16,14 +17,14 @@ import (
 func writeCompareResult(t *testing.T, dir, name string, p50ms, p99ms float64) string {
 	t.Helper()
 	us := func(ms float64) int64 { return int64(ms * 1000) }
-	r := &reports.Report{
-		Schema: reports.Schema, Tool: "ssebench/test", Target: "http://127.0.0.1:8080/events", Protocol: "h1",
+	r := &result.Report{
+		Schema: result.Schema, Tool: "ssebench/test", Target: "http://127.0.0.1:8080/events", Protocol: "h1",
 		LatencySource: "reference",
-		Subscribers:   reports.Subscribers{Requested: 50, Connected: 50},
-		Events:        reports.Events{Received: 5000, RatePerS: 2500},
-		LatencyUS: reports.Latencies{
-			Fanout:  reports.Latency{Count: 5000, Min: 100, P50: us(p50ms), P90: us(p99ms), P99: us(p99ms), P999: us(p99ms), Max: us(p99ms)},
-			Connect: reports.Latency{Count: 50, Min: 100, P50: 300, P90: 400, P99: 500, P999: 500, Max: 500},
+		Subscribers:   result.Subscribers{Requested: 50, Connected: 50},
+		Events:        result.Events{Received: 5000, RatePerS: 2500},
+		LatencyUS: result.Latencies{
+			Fanout:  result.Latency{Count: 5000, Min: 100, P50: us(p50ms), P90: us(p99ms), P99: us(p99ms), P999: us(p99ms), Max: us(p99ms)},
+			Connect: result.Latency{Count: 50, Min: 100, P50: 300, P90: 400, P99: 500, P999: 500, Max: 500},
 		},
 	}
 	path := filepath.Join(dir, name)

@@ -14,6 +14,7 @@ import (
 	"github.com/ssebench/ssebench/loadgen/capacity"
 	refserver "github.com/ssebench/ssebench/reference-server"
 	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 const limitsAbout = `Finds the highest load a Server-Sent Events server sustains within service-level
@@ -83,7 +84,7 @@ func cmdLimits(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		MaxEventBytes:  loadgen.DefaultMaxEventBytes,
 	}
 	lf := limitsFlags{}
-	fs.StringVar(&lf.vary, "vary", reports.VarySubscribers, "what the steps raise: subscribers, or rate (events per second)")
+	fs.StringVar(&lf.vary, "vary", result.VarySubscribers, "what the steps raise: subscribers, or rate (events per second)")
 	fs.Float64Var(&lf.start, "start", 0, fmt.Sprintf("first step's `load` [default %d subscribers, %g events/s]", capacity.DefaultStartSubscribers, capacity.DefaultStartRate))
 	fs.StringVar(&lf.step, "step", capacity.DefaultStep.String(), "how the load grows: x`FACTOR` multiplies (x2, x1.5), +AMOUNT adds (+500)")
 	fs.Float64Var(&lf.max, "max", 0, fmt.Sprintf("highest `load` tried; with --probe, the streams opened at once [default %d subscribers, %g events/s]",
@@ -163,7 +164,7 @@ func cmdLimits(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Base: cfg, Vary: lf.vary, Start: lf.start, Step: step, Max: lf.max, StepDuration: lf.stepDuration,
 		Bisect: lf.bisect, SLO: slo, KneeFactor: lf.kneeFactor, Cooldown: lf.cooldown,
 	}
-	if embedded && lf.vary == reports.VaryRate && cfg.PublishURL == "" {
+	if embedded && lf.vary == result.VaryRate && cfg.PublishURL == "" {
 		// The embedded server's own rate is varied: a fresh server per
 		// step (prepareRate, set once the server exists). The placeholder
 		// lets Validate know the rate has a way to vary.
@@ -208,7 +209,7 @@ func cmdLimits(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if lf.quiet {
 		progress = io.Discard
 	}
-	var lim *reports.Limits
+	var lim *result.Limits
 	if probing {
 		lim, err = runProbes(ctx, &cc, &lf, set, es, progress)
 	} else {
@@ -229,17 +230,17 @@ func cmdLimits(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // runSearch runs the capacity search, printing one line per step.
-func runSearch(ctx context.Context, cc *capacity.Config, progress io.Writer) (*reports.Limits, error) {
+func runSearch(ctx context.Context, cc *capacity.Config, progress io.Writer) (*result.Limits, error) {
 	unit := "subscribers"
-	if cc.Vary == reports.VaryRate {
+	if cc.Vary == result.VaryRate {
 		unit = "events/s"
 	}
 	fmt.Fprintf(progress, "limits: raising %s %s from %s up to %s, %s per step\n", unit, stepText(cc.Step),
 		loadText(cc.Start, cc.Vary, true), loadText(cc.Max, cc.Vary, false), cc.StepDuration)
 	n := 0
-	cc.OnStep = func(st reports.LimitStep) {
+	cc.OnStep = func(st result.LimitStep) {
 		n++
-		fmt.Fprintf(progress, "limits: step %d (%s) %s %s: %s\n", n, st.Phase, reports.FormatLoad(st.Load), unit, stepOutcome(&st))
+		fmt.Fprintf(progress, "limits: step %d (%s) %s %s: %s\n", n, st.Phase, result.FormatLoad(st.Load), unit, stepOutcome(&st))
 	}
 	return capacity.Search(ctx, *cc)
 }
@@ -255,22 +256,22 @@ func stepText(s capacity.Step) string {
 // loadText writes a --start or --max value, or its default.
 func loadText(v float64, vary string, start bool) string {
 	if v != 0 {
-		return reports.FormatLoad(v)
+		return result.FormatLoad(v)
 	}
 	switch {
-	case vary == reports.VaryRate && start:
-		return reports.FormatLoad(capacity.DefaultStartRate)
-	case vary == reports.VaryRate:
-		return reports.FormatLoad(capacity.DefaultMaxRate)
+	case vary == result.VaryRate && start:
+		return result.FormatLoad(capacity.DefaultStartRate)
+	case vary == result.VaryRate:
+		return result.FormatLoad(capacity.DefaultMaxRate)
 	case start:
-		return reports.FormatLoad(capacity.DefaultStartSubscribers)
+		return result.FormatLoad(capacity.DefaultStartSubscribers)
 	}
-	return reports.FormatLoad(capacity.DefaultMaxSubscribers)
+	return result.FormatLoad(capacity.DefaultMaxSubscribers)
 }
 
 // stepOutcome says in a few words how a step went.
-func stepOutcome(st *reports.LimitStep) string {
-	fig := fmt.Sprintf("%d/%d connected, %s events/s", st.Connected, st.Requested, reports.FormatLoad(float64(int64(st.EventsPerS+0.5))))
+func stepOutcome(st *result.LimitStep) string {
+	fig := fmt.Sprintf("%d/%d connected, %s events/s", st.Connected, st.Requested, result.FormatLoad(float64(int64(st.EventsPerS+0.5))))
 	if st.FanoutCount > 0 {
 		fig += fmt.Sprintf(", fan-out p99 %.1f ms", float64(st.FanoutP99US)/1000)
 	}
@@ -288,11 +289,11 @@ func stepOutcome(st *reports.LimitStep) string {
 
 // runProbes runs --probe connections and --browser and returns their
 // result as a Limits document without steps.
-func runProbes(ctx context.Context, cc *capacity.Config, lf *limitsFlags, set map[string]bool, es *embeddedServer, progress io.Writer) (*reports.Limits, error) {
+func runProbes(ctx context.Context, cc *capacity.Config, lf *limitsFlags, set map[string]bool, es *embeddedServer, progress io.Writer) (*result.Limits, error) {
 	base := cc.Base
-	lim := &reports.Limits{
-		Schema: reports.Schema, Kind: reports.LimitsKind, Tool: base.Tool, Target: base.URL, Embedded: base.Embedded,
-		Protocol: base.Protocol, Started: time.Now(), Steps: []reports.LimitStep{}, Verdict: reports.VerdictProbeOnly, Warnings: []string{},
+	lim := &result.Limits{
+		Schema: result.Schema, Kind: result.LimitsKind, Tool: base.Tool, Target: base.URL, Embedded: base.Embedded,
+		Protocol: base.Protocol, Started: time.Now(), Steps: []result.LimitStep{}, Verdict: result.VerdictProbeOnly, Warnings: []string{},
 	}
 	if lf.probe == probeConnections {
 		pc := capacity.ProbeConfig{Base: base, Max: int(lf.max), Cooldown: cc.Cooldown}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	refserver "github.com/ssebench/ssebench/reference-server"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // TestLimits_embeddedSearch runs the search against the embedded server
@@ -28,19 +28,19 @@ func TestLimits_embeddedSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	l, err := reports.ReadLimits(f)
+	l, err := result.ReadLimits(f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var loads []string
 	for _, st := range l.Steps {
-		loads = append(loads, reports.FormatLoad(st.Load))
+		loads = append(loads, result.FormatLoad(st.Load))
 	}
 	// 20, 40 pass; 80 breaks; bisection: 60 breaks, 50 breaks.
 	if got, want := strings.Join(loads, " "), "20 40 80 60 50"; got != want {
 		t.Errorf("steps = %s, want %s", got, want)
 	}
-	if l.Verdict != reports.VerdictServerLimit || l.Best == nil || l.Best.Load != 40 || l.FirstBad == nil || l.FirstBad.Load != 50 {
+	if l.Verdict != result.VerdictServerLimit || l.Best == nil || l.Best.Load != 40 || l.FirstBad == nil || l.FirstBad.Load != 50 {
 		t.Fatalf("verdict %q, best %v, first bad %v; want server_limit, 40, 50\n%s", l.Verdict, l.Best, l.FirstBad, l.Summary)
 	}
 	if !l.Embedded || l.Best.Connected != 40 || l.Best.FanoutCount == 0 {
@@ -85,11 +85,11 @@ func TestLimits_probeAndBrowser(t *testing.T) {
 	if code := realMain(args, &stdout, &stderr); code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
-	l, err := reports.ReadLimits(&stdout)
+	l, err := result.ReadLimits(&stdout)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Verdict != reports.VerdictProbeOnly || len(l.Steps) != 0 {
+	if l.Verdict != result.VerdictProbeOnly || len(l.Steps) != 0 {
 		t.Errorf("verdict %q with %d steps, want probe_only and no steps", l.Verdict, len(l.Steps))
 	}
 	p := l.Probe

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // reportAbout is the help text of `ssebench report`; it lists the formats.
@@ -50,9 +51,9 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return usageErrorf("--format: %v", err)
 	}
-	rs := make([]*reports.Report, len(files))
+	rs := make([]*result.Report, len(files))
 	for i, path := range files {
-		if rs[i], err = reports.ReadFile(path); err != nil {
+		if rs[i], err = result.ReadFile(path); err != nil {
 			return err
 		}
 	}
@@ -92,7 +93,7 @@ func lookupStdout(name string, stdout io.Writer) (reports.Encoder, error) {
 // name without extension, or for a --report-dir "report.json" the
 // directory's name. Where two names collide the parent directory is kept
 // too, then the whole path, so every legend entry is distinct.
-func labelRuns(paths []string, rs []*reports.Report) {
+func labelRuns(paths []string, rs []*result.Report) {
 	names := make([]string, len(paths))
 	for i, p := range paths {
 		base := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
@@ -159,7 +160,7 @@ func isLimitsFile(path string) bool {
 	var doc struct {
 		Kind string `json:"kind"`
 	}
-	return json.Unmarshal(b, &doc) == nil && doc.Kind == reports.LimitsKind
+	return json.Unmarshal(b, &doc) == nil && doc.Kind == result.LimitsKind
 }
 
 // reportLimits renders a saved `ssebench limits` result in one of its
@@ -174,7 +175,7 @@ func reportLimits(path, format, out string, stdout io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	l, err := reports.ReadLimits(f)
+	l, err := result.ReadLimits(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

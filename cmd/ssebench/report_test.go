@@ -10,29 +10,30 @@ import (
 	"time"
 
 	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // writeResult saves a small result with real histograms and a time series.
 func writeResult(t *testing.T, path string, scale int64) {
 	t.Helper()
-	r := &reports.Report{Schema: reports.Schema, Tool: "ssebench/test", Target: "http://127.0.0.1:1/events",
+	r := &result.Report{Schema: result.Schema, Tool: "ssebench/test", Target: "http://127.0.0.1:1/events",
 		Protocol: "h1", Started: time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC), DurationS: 3,
-		Subscribers: reports.Subscribers{Requested: 10, Connected: 10}, Warnings: []string{}}
-	total := reports.NewLatencyHistogram()
+		Subscribers: result.Subscribers{Requested: 10, Connected: 10}, Warnings: []string{}}
+	total := result.NewLatencyHistogram()
 	for k := 1; k <= 3; k++ {
-		h := reports.NewLatencyHistogram()
+		h := result.NewLatencyHistogram()
 		for v := int64(1); v <= 100; v++ {
 			_ = h.RecordValue(scale * v * int64(k))
 		}
 		total.Merge(h)
-		r.Intervals = append(r.Intervals, reports.Interval{ElapsedS: float64(k), Connected: 10, Events: 100,
-			EventsPerS: 100, FanoutP50US: h.ValueAtQuantile(50), FanoutP99US: h.ValueAtQuantile(99), FanoutHDR: reports.EncodeHDR(h)})
+		r.Intervals = append(r.Intervals, result.Interval{ElapsedS: float64(k), Connected: 10, Events: 100,
+			EventsPerS: 100, FanoutP50US: h.ValueAtQuantile(50), FanoutP99US: h.ValueAtQuantile(99), FanoutHDR: result.EncodeHDR(h)})
 	}
 	var err error
-	if r.LatencyUS.Fanout, err = reports.Summarize(total); err != nil {
+	if r.LatencyUS.Fanout, err = result.Summarize(total); err != nil {
 		t.Fatal(err)
 	}
-	if r.LatencyUS.Connect, err = reports.Summarize(total); err != nil {
+	if r.LatencyUS.Connect, err = result.Summarize(total); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -138,9 +139,9 @@ func TestLabelRuns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs := make([]*reports.Report, len(tt.paths))
+			rs := make([]*result.Report, len(tt.paths))
 			for i := range rs {
-				rs[i] = &reports.Report{}
+				rs[i] = &result.Report{}
 				if tt.labels != nil {
 					rs[i].Label = tt.labels[i]
 				}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 func TestLatencyFlags_apply(t *testing.T) {
@@ -134,7 +134,7 @@ func TestRun_publishEmbedded(t *testing.T) {
 	if code := realMain(args, &stdout, &stderr); code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
-	rep, err := reports.ReadFile(out)
+	rep, err := result.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}

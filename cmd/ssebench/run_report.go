@@ -13,6 +13,7 @@ import (
 
 	"github.com/ssebench/ssebench/loadgen"
 	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // reportOutputs are the flags of `ssebench run` that write report files:
@@ -32,10 +33,10 @@ type reportOutputs struct {
 // HdrHistogram's plotter reads one distribution per file.
 var extraHGRM = []struct {
 	file, what string
-	pick       func(*reports.Report) reports.Latency
+	pick       func(*result.Report) result.Latency
 }{
-	{"connect.hgrm", "connect time", func(r *reports.Report) reports.Latency { return r.LatencyUS.Connect }},
-	{"first-event.hgrm", "time to first event", func(r *reports.Report) reports.Latency { return r.LatencyUS.FirstEvent }},
+	{"connect.hgrm", "connect time", func(r *result.Report) result.Latency { return r.LatencyUS.Connect }},
+	{"first-event.hgrm", "time to first event", func(r *result.Report) result.Latency { return r.LatencyUS.FirstEvent }},
 }
 
 // reportDirFiles lists the files --report-dir writes, for the help text.
@@ -111,7 +112,7 @@ func (ro *reportOutputs) chain(next func(loadgen.Progress)) func(loadgen.Progres
 // logInterval appends one interval to the live log. The log's start is the
 // run's, found from the first interval's elapsed time: loadgen starts its
 // clock inside Run.
-func (ro *reportOutputs) logInterval(iv reports.Interval) {
+func (ro *reportOutputs) logInterval(iv result.Interval) {
 	ro.mu.Lock()
 	defer ro.mu.Unlock()
 	if ro.logFile == nil || ro.logErr != nil {
@@ -131,7 +132,7 @@ func (ro *reportOutputs) logInterval(iv reports.Interval) {
 // changes (ramp end, after the steady state), and the result has them all,
 // so the final file is exactly `ssebench report --format hlog`. The rename
 // is atomic, so a reader never sees a half-written log.
-func (ro *reportOutputs) finish(rep *reports.Report, stderr io.Writer, quiet bool) error {
+func (ro *reportOutputs) finish(rep *result.Report, stderr io.Writer, quiet bool) error {
 	var errs []error
 	if ro.hlog != "" {
 		ro.close()
@@ -161,7 +162,7 @@ func (ro *reportOutputs) finish(rep *reports.Report, stderr io.Writer, quiet boo
 // files written. A format whose data the result lacks (no fan-out latency
 // for the hgrm) is skipped with a note, not an error: the others are still
 // worth having.
-func (ro *reportOutputs) writeDir(rep *reports.Report, stderr io.Writer) ([]string, error) {
+func (ro *reportOutputs) writeDir(rep *result.Report, stderr io.Writer) ([]string, error) {
 	type file struct {
 		name   string
 		encode func(io.Writer) error

@@ -14,6 +14,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // TestRun_reportDirAndLiveHLog runs against the embedded reference server
@@ -58,7 +59,7 @@ func TestRun_reportDirAndLiveHLog(t *testing.T) {
 			t.Errorf("--report-dir lacks %s (%v)", name, err)
 		}
 	}
-	rep, err := reports.ReadFile(filepath.Join(rdir, "report.json"))
+	rep, err := result.ReadFile(filepath.Join(rdir, "report.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestRun_reportDirAndLiveHLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		rd := hdrhistogram.NewHistogramLogReader(bufio.NewReader(lf))
-		merged, fromReport := reports.NewLatencyHistogram(), reports.NewLatencyHistogram()
+		merged, fromReport := result.NewLatencyHistogram(), result.NewLatencyHistogram()
 		n := 0
 		for {
 			h, err := rd.NextIntervalHistogram()

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 func TestRateFlag(t *testing.T) {
@@ -84,7 +84,7 @@ func TestRun_stagesEndToEnd(t *testing.T) {
 	if code := realMain(args, &stdout, &stderr); code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
-	rep, err := reports.ReadFile(out)
+	rep, err := result.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestRun_stagesEndToEnd(t *testing.T) {
 
 func TestPlainLine(t *testing.T) {
 	t.Parallel()
-	iv := reports.Interval{ElapsedS: 12, Connected: 998, EventsPerS: 1500, BytesPerS: 2e6, FanoutP50US: 1500, FanoutP99US: 9000, Errors: 2, Reconnects: 3}
+	iv := result.Interval{ElapsedS: 12, Connected: 998, EventsPerS: 1500, BytesPerS: 2e6, FanoutP50US: 1500, FanoutP99US: 9000, Errors: 2, Reconnects: 3}
 	tests := []struct {
 		name string
 		p    loadgen.Progress

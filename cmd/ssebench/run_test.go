@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // TestRun_embeddedDefault is issue 2's acceptance test: the main job against
@@ -31,7 +31,7 @@ func TestRun_embeddedDefault(t *testing.T) {
 			if code := realMain(args, &stdout, &stderr); code != exitOK {
 				t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 			}
-			rep, err := reports.ReadFile(out)
+			rep, err := result.ReadFile(out)
 			if err != nil {
 				t.Fatal(err)
 			}

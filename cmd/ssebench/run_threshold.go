@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // thresholdFlags are --threshold (repeatable) and --junit: the run's
@@ -17,7 +18,7 @@ type thresholdFlags struct {
 	given  []thresholdArg
 	origin string // where the next Set's value comes from; "" is the command line
 	junit  string
-	parsed []reports.Threshold
+	parsed []result.Threshold
 }
 
 // thresholdArg is one --threshold value and where it was given.
@@ -77,7 +78,7 @@ func (tf *thresholdFlags) expressions() []string {
 func (tf *thresholdFlags) parse() error {
 	var msgs []string
 	for _, g := range tf.given {
-		th, err := reports.ParseThreshold(g.expr)
+		th, err := result.ParseThreshold(g.expr)
 		if err == nil {
 			tf.parsed = append(tf.parsed, th)
 			continue
@@ -86,7 +87,7 @@ func (tf *thresholdFlags) parse() error {
 		if g.where != "" {
 			where = g.where + ": threshold"
 		}
-		var te *reports.ThresholdError
+		var te *result.ThresholdError
 		if errors.As(err, &te) {
 			msgs = append(msgs, fmt.Sprintf("%s: %s\n    %s", where, te.Msg, strings.ReplaceAll(te.Caret(), "\n", "\n    ")))
 		} else {
@@ -126,14 +127,14 @@ func probeWritable(path string) error {
 
 // evaluate records the thresholds' results in the report, so the result
 // file and every format show them.
-func (tf *thresholdFlags) evaluate(rep *reports.Report) {
+func (tf *thresholdFlags) evaluate(rep *result.Report) {
 	if len(tf.parsed) > 0 {
-		rep.Thresholds = reports.EvaluateThresholds(tf.parsed, rep)
+		rep.Thresholds = result.EvaluateThresholds(tf.parsed, rep)
 	}
 }
 
 // writeJUnit writes --junit, if asked for.
-func (tf *thresholdFlags) writeJUnit(rep *reports.Report) error {
+func (tf *thresholdFlags) writeJUnit(rep *result.Report) error {
 	if tf.junit == "" {
 		return nil
 	}
@@ -145,11 +146,11 @@ func (tf *thresholdFlags) writeJUnit(rep *reports.Report) error {
 
 // verdict returns the run's outcome: runErr when the run itself failed,
 // else an exitThreshold error listing the failed thresholds, else nil.
-func (tf *thresholdFlags) verdict(rep *reports.Report, runErr error) error {
+func (tf *thresholdFlags) verdict(rep *result.Report, runErr error) error {
 	if runErr != nil {
 		return runErr
 	}
-	failed := reports.FailedThresholds(rep.Thresholds)
+	failed := result.FailedThresholds(rep.Thresholds)
 	if len(failed) == 0 {
 		return nil
 	}

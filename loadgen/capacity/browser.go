@@ -12,7 +12,7 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/ssebench/ssebench/loadgen"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Defaults for BrowserConfig's zero values.
@@ -56,14 +56,14 @@ type BrowserConfig struct {
 // waiting when it has none by then, failed when it got another answer or
 // an error. Every served stream is held until all tabs have their outcome,
 // so waiting tabs cannot take a freed connection.
-func Browser(ctx context.Context, bc BrowserConfig) (*reports.BrowserView, error) {
+func Browser(ctx context.Context, bc BrowserConfig) (*result.BrowserView, error) {
 	bc.Tabs = cmp.Or(bc.Tabs, DefaultTabs)
 	bc.Wait = cmp.Or(bc.Wait, DefaultTabWait)
 	t, err := parseTarget(&bc.Base)
 	if err != nil {
 		return nil, err
 	}
-	v := &reports.BrowserView{Tabs: bc.Tabs, WaitS: bc.Wait.Seconds()}
+	v := &result.BrowserView{Tabs: bc.Tabs, WaitS: bc.Wait.Seconds()}
 	v.H1 = browserH1(ctx, &bc, t)
 	v.H2 = browserH2(ctx, &bc, t)
 	v.Note = browserNote(v, t)
@@ -71,8 +71,8 @@ func Browser(ctx context.Context, bc BrowserConfig) (*reports.BrowserView, error
 }
 
 // browserH1 runs the tabs over HTTP/1.1 with six connections per origin.
-func browserH1(ctx context.Context, bc *BrowserConfig, t *target) reports.BrowserProtocol {
-	bp := reports.BrowserProtocol{Protocol: loadgen.ProtocolH1, Connections: BrowserH1Connections}
+func browserH1(ctx context.Context, bc *BrowserConfig, t *target) result.BrowserProtocol {
+	bp := result.BrowserProtocol{Protocol: loadgen.ProtocolH1, Connections: BrowserH1Connections}
 	var tc *tls.Config
 	if t.tls {
 		var err error
@@ -90,8 +90,8 @@ func browserH1(ctx context.Context, bc *BrowserConfig, t *target) reports.Browse
 }
 
 // browserH2 runs the tabs as streams of one HTTP/2 connection.
-func browserH2(ctx context.Context, bc *BrowserConfig, t *target) reports.BrowserProtocol {
-	bp := reports.BrowserProtocol{Protocol: loadgen.ProtocolH2C, Connections: 1}
+func browserH2(ctx context.Context, bc *BrowserConfig, t *target) result.BrowserProtocol {
+	bp := result.BrowserProtocol{Protocol: loadgen.ProtocolH2C, Connections: 1}
 	if t.tls {
 		bp.Protocol = loadgen.ProtocolH2
 	}
@@ -131,7 +131,7 @@ func browserH2(ctx context.Context, bc *BrowserConfig, t *target) reports.Browse
 
 // runTabs opens one stream per tab through rt, all at once, and counts
 // their outcomes into bp.
-func runTabs(ctx context.Context, bc *BrowserConfig, rt http.RoundTripper, bp *reports.BrowserProtocol) {
+func runTabs(ctx context.Context, bc *BrowserConfig, rt http.RoundTripper, bp *result.BrowserProtocol) {
 	// hold keeps the served streams open until every tab has its outcome.
 	hold, release := context.WithCancel(ctx)
 	defer release()
@@ -180,7 +180,7 @@ func runTabs(ctx context.Context, bc *BrowserConfig, rt http.RoundTripper, bp *r
 }
 
 // browserNote explains the browsers' rules that apply to the target.
-func browserNote(v *reports.BrowserView, t *target) string {
+func browserNote(v *result.BrowserView, t *target) string {
 	s := fmt.Sprintf("Browsers open at most %d HTTP/1.1 connections per origin, shared by every tab, and an EventSource holds one for good: "+
 		"over HTTP/1.1 a 7th tab's stream waits until another tab closes. Over HTTP/2 all tabs share one connection, "+
 		"as many streams as the server's SETTINGS_MAX_CONCURRENT_STREAMS allows.", BrowserH1Connections)

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/ssebench/ssebench/loadgen"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // ShardAdvice is what the result tells a user whose search hit the client's
@@ -26,7 +26,7 @@ const ShardAdvice = "shard the load: run several ssebench processes (or machines
 // A server that refuses, resets or stalls connections shows other classes
 // (dial, status, timeout, read, …), which are the server's. onlySaturated
 // is true when saturation is the only sign.
-func clientLimit(r *reports.Report) (why string, limited, onlySaturated bool) {
+func clientLimit(r *result.Report) (why string, limited, onlySaturated bool) {
 	var reasons []string
 	if r.SelfCheck.Saturated {
 		msg := fmt.Sprintf("ssebench was saturated (CPU %.0f%% of %d cores, scheduler lag p99 %.1f ms)",

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Defaults for Config's zero values and the flags of `ssebench limits`.
@@ -41,7 +41,7 @@ const (
 )
 
 // A Runner runs one load step and returns its report, as loadgen.Run does.
-type Runner func(ctx context.Context, cfg loadgen.Config) (*reports.Report, error)
+type Runner func(ctx context.Context, cfg loadgen.Config) (*result.Report, error)
 
 // Config configures a Search. The zero value of each field means its default.
 type Config struct {
@@ -97,7 +97,7 @@ type Config struct {
 	Settle func(ctx context.Context) error
 	// OnStep, when set, is called after every step with its outcome, from
 	// the searching goroutine. It should return quickly.
-	OnStep func(reports.LimitStep)
+	OnStep func(result.LimitStep)
 	// Run runs a step. nil means loadgen.Run; tests give fakes.
 	Run Runner
 }
@@ -108,12 +108,12 @@ func (c *Config) Validate() error {
 	vary := c.Vary
 	switch vary {
 	case "":
-		vary = reports.VarySubscribers
-	case reports.VarySubscribers, reports.VaryRate:
+		vary = result.VarySubscribers
+	case result.VarySubscribers, result.VaryRate:
 	default:
-		errs = append(errs, fmt.Errorf("--vary must be %s or %s, got %q", reports.VarySubscribers, reports.VaryRate, c.Vary))
+		errs = append(errs, fmt.Errorf("--vary must be %s or %s, got %q", result.VarySubscribers, result.VaryRate, c.Vary))
 	}
-	if vary == reports.VaryRate && c.Base.PublishURL == "" && c.Prepare == nil {
+	if vary == result.VaryRate && c.Base.PublishURL == "" && c.Prepare == nil {
 		errs = append(errs, errors.New("--vary rate against a URL needs publisher mode (--publish-url): ssebench can only vary the rate of the events it publishes itself"))
 	}
 	if bad(c.Start) || c.Start < 0 {
@@ -126,7 +126,7 @@ func (c *Config) Validate() error {
 	if d.Start > d.Max {
 		errs = append(errs, fmt.Errorf("--start %g is above --max %g", d.Start, d.Max))
 	}
-	if vary == reports.VarySubscribers && d.Start < 1 {
+	if vary == result.VarySubscribers && d.Start < 1 {
 		errs = append(errs, fmt.Errorf("--start must be at least 1 subscriber, got %g", d.Start))
 	}
 	if c.Step != (Step{}) {
@@ -164,17 +164,17 @@ func bad(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 // withDefaults returns c with zero values replaced by the defaults.
 func (c Config) withDefaults() Config {
 	if c.Vary == "" {
-		c.Vary = reports.VarySubscribers
+		c.Vary = result.VarySubscribers
 	}
 	if c.Start == 0 {
 		c.Start = DefaultStartSubscribers
-		if c.Vary == reports.VaryRate {
+		if c.Vary == result.VaryRate {
 			c.Start = DefaultStartRate
 		}
 	}
 	if c.Max == 0 {
 		c.Max = DefaultMaxSubscribers
-		if c.Vary == reports.VaryRate {
+		if c.Vary == result.VaryRate {
 			c.Max = DefaultMaxRate
 		}
 	}
@@ -209,7 +209,7 @@ func (c Config) withDefaults() Config {
 // round makes a load one the search can run: whole subscribers (at least
 // one), or a rate to 1/100 event per second.
 func (c *Config) round(load float64) float64 {
-	if c.Vary == reports.VarySubscribers {
+	if c.Vary == result.VarySubscribers {
 		return math.Max(1, math.Round(load))
 	}
 	return math.Round(load*100) / 100
@@ -217,7 +217,7 @@ func (c *Config) round(load float64) float64 {
 
 // unit names the load's unit for people.
 func (c *Config) unit() string {
-	if c.Vary == reports.VaryRate {
+	if c.Vary == result.VaryRate {
 		return "events/s"
 	}
 	return "subscribers"

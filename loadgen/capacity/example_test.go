@@ -7,19 +7,19 @@ import (
 
 	"github.com/ssebench/ssebench/loadgen"
 	"github.com/ssebench/ssebench/loadgen/capacity"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // ExampleSearch searches a model server that serves up to 300 subscribers:
 // doubling from 100 finds 200 good and 400 bad, and the bisection narrows
 // the interval to the exact limit.
 func ExampleSearch() {
-	model := func(_ context.Context, cfg loadgen.Config) (*reports.Report, error) {
+	model := func(_ context.Context, cfg loadgen.Config) (*result.Report, error) {
 		n := cfg.Subscribers
 		ok := min(n, 300)
-		return &reports.Report{
+		return &result.Report{
 			DurationS:   cfg.Duration.Seconds(),
-			Subscribers: reports.Subscribers{Requested: n, Connected: ok, Failed: n - ok},
+			Subscribers: result.Subscribers{Requested: n, Connected: ok, Failed: n - ok},
 			Errors:      map[string]int64{"status": int64(n - ok)},
 		}, nil
 	}

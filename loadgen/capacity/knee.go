@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Knee finds where fan-out latency starts to climb. The baseline is the
@@ -27,13 +27,13 @@ import (
 // the client's) and interrupted ones are left out; when two steps share a
 // load the first is used. Knee returns nil when fewer than two steps
 // remain or the highest step is not climbed.
-func Knee(steps []reports.LimitStep, factor float64, floor time.Duration) *reports.Knee {
-	var pts []reports.LimitStep
+func Knee(steps []result.LimitStep, factor float64, floor time.Duration) *result.Knee {
+	var pts []result.LimitStep
 	for _, st := range steps {
 		if st.FanoutCount == 0 || st.ClientLimited || st.Interrupted {
 			continue
 		}
-		if slices.ContainsFunc(pts, func(p reports.LimitStep) bool { return p.Load == st.Load }) {
+		if slices.ContainsFunc(pts, func(p result.LimitStep) bool { return p.Load == st.Load }) {
 			continue
 		}
 		pts = append(pts, st)
@@ -41,10 +41,10 @@ func Knee(steps []reports.LimitStep, factor float64, floor time.Duration) *repor
 	if len(pts) < 2 {
 		return nil
 	}
-	slices.SortStableFunc(pts, func(a, b reports.LimitStep) int { return cmp.Compare(a.Load, b.Load) })
+	slices.SortStableFunc(pts, func(a, b result.LimitStep) int { return cmp.Compare(a.Load, b.Load) })
 	base := pts[0]
 	floorUS := floor.Microseconds()
-	climbed := func(p reports.LimitStep) bool {
+	climbed := func(p result.LimitStep) bool {
 		return float64(p.FanoutP99US) > factor*float64(base.FanoutP99US) && p.FanoutP99US-base.FanoutP99US >= floorUS
 	}
 	i := len(pts)
@@ -55,7 +55,7 @@ func Knee(steps []reports.LimitStep, factor float64, floor time.Duration) *repor
 		return nil
 	}
 	p := pts[i]
-	return &reports.Knee{
+	return &result.Knee{
 		Load:          p.Load,
 		Before:        pts[i-1].Load,
 		FanoutP99US:   p.FanoutP99US,

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Defaults for ProbeConfig's zero values.
@@ -69,10 +69,10 @@ type ProbeConfig struct {
 // classes (fd_limit, local_ports) mark the result client-limited. It then
 // times a burst of min(accepted, Burst) connections opened at once, and
 // probes the HTTP/2 stream limit on one raw connection (probeH2).
-func ProbeConnections(ctx context.Context, pc ProbeConfig) (*reports.ConnProbe, error) {
+func ProbeConnections(ctx context.Context, pc ProbeConfig) (*result.ConnProbe, error) {
 	pc = pc.withDefaults()
 	base := pc.Base
-	p := &reports.ConnProbe{Protocol: cmp.Or(base.Protocol, loadgen.DefaultProtocol), Tried: pc.Max}
+	p := &result.ConnProbe{Protocol: cmp.Or(base.Protocol, loadgen.DefaultProtocol), Tried: pc.Max}
 
 	held, err := pc.hold(ctx, p)
 	if err != nil {
@@ -118,7 +118,7 @@ func (pc *ProbeConfig) probeRun(n int, hold time.Duration) loadgen.Config {
 
 // hold opens Max streams and fills Accepted, Beyond and Behaviour. It
 // returns false when the run could not start (the client's limits).
-func (pc *ProbeConfig) hold(ctx context.Context, p *reports.ConnProbe) (bool, error) {
+func (pc *ProbeConfig) hold(ctx context.Context, p *result.ConnProbe) (bool, error) {
 	rc := pc.probeRun(pc.Max, pc.Hold)
 	var (
 		mu       sync.Mutex
@@ -177,7 +177,7 @@ func (pc *ProbeConfig) hold(ctx context.Context, p *reports.ConnProbe) (bool, er
 }
 
 // burst opens min(Accepted, Burst) connections at once and times them.
-func (pc *ProbeConfig) burst(ctx context.Context, p *reports.ConnProbe) error {
+func (pc *ProbeConfig) burst(ctx context.Context, p *result.ConnProbe) error {
 	n := min(p.Accepted, pc.Burst)
 	rep, err := pc.Run(ctx, pc.probeRun(n, probeInterval))
 	if rep == nil {
@@ -232,21 +232,21 @@ var meanings = map[string]string{
 }
 
 // refusals lists a run's failures by class, most frequent first.
-func refusals(rep *reports.Report) []reports.Refusal {
-	var out []reports.Refusal
+func refusals(rep *result.Report) []result.Refusal {
+	var out []result.Refusal
 	for _, class := range slices.Sorted(maps.Keys(rep.Errors)) {
 		m := meanings[class]
 		if m == "" {
 			m = "failed"
 		}
-		out = append(out, reports.Refusal{Class: class, Count: rep.Errors[class], Sample: rep.ErrorSamples[class], Meaning: m})
+		out = append(out, result.Refusal{Class: class, Count: rep.Errors[class], Sample: rep.ErrorSamples[class], Meaning: m})
 	}
-	slices.SortStableFunc(out, func(a, b reports.Refusal) int { return cmp.Compare(b.Count, a.Count) })
+	slices.SortStableFunc(out, func(a, b result.Refusal) int { return cmp.Compare(b.Count, a.Count) })
 	return out
 }
 
 // behaviour says in words what the server does beyond its limit.
-func behaviour(p *reports.ConnProbe, rep *reports.Report, more refusal) string {
+func behaviour(p *result.ConnProbe, rep *result.Report, more refusal) string {
 	if why, limited, onlySaturated := clientLimit(rep); limited && !onlySaturated {
 		p.ClientLimited = true
 		return fmt.Sprintf("the probe hit ssebench's own limits at %d streams (%s): this is the client's limit, not the server's; %s", p.Accepted, why, ShardAdvice)

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/ssebench/ssebench/loadgen"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // probeH2 speaks HTTP/2 frames on one connection (h2 with ALPN for an
@@ -29,12 +29,12 @@ import (
 // ask the question. RFC 9113 §5.1.2 says a server refuses a stream beyond
 // its limit with RST_STREAM, REFUSED_STREAM or PROTOCOL_ERROR; Go's server
 // uses PROTOCOL_ERROR once its SETTINGS were acknowledged, as here.
-func probeH2(ctx context.Context, cfg *loadgen.Config, ceiling int) *reports.H2Probe {
+func probeH2(ctx context.Context, cfg *loadgen.Config, ceiling int) *result.H2Probe {
 	t, err := parseTarget(cfg)
 	if err != nil {
-		return &reports.H2Probe{Protocol: loadgen.ProtocolH2C, Error: err.Error()}
+		return &result.H2Probe{Protocol: loadgen.ProtocolH2C, Error: err.Error()}
 	}
-	p := &reports.H2Probe{Protocol: loadgen.ProtocolH2C}
+	p := &result.H2Probe{Protocol: loadgen.ProtocolH2C}
 	if t.tls {
 		p.Protocol = loadgen.ProtocolH2
 	}

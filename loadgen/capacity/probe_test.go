@@ -8,7 +8,7 @@ import (
 
 	"github.com/ssebench/ssebench/loadgen"
 	"github.com/ssebench/ssebench/loadgen/capacity"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // TestProbeConnections_beyond: what the probe says a server does beyond its
@@ -33,7 +33,7 @@ func TestProbeConnections_beyond(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			run := func(_ context.Context, c loadgen.Config) (*reports.Report, error) {
+			run := func(_ context.Context, c loadgen.Config) (*result.Report, error) {
 				var n int64
 				for _, v := range tt.errs {
 					n += v
@@ -42,10 +42,10 @@ func TestProbeConnections_beyond(t *testing.T) {
 				if c.Subscribers < 100 { // the connect burst: within the limit
 					ok, n = c.Subscribers, 0
 				}
-				r := &reports.Report{
-					Subscribers: reports.Subscribers{Requested: c.Subscribers, Connected: ok, Failed: int(n)},
-					Intervals:   []reports.Interval{{ElapsedS: 0.1, Connected: ok}},
-					Ramp:        &reports.Phase{DurationS: 0.05},
+				r := &result.Report{
+					Subscribers: result.Subscribers{Requested: c.Subscribers, Connected: ok, Failed: int(n)},
+					Intervals:   []result.Interval{{ElapsedS: 0.1, Connected: ok}},
+					Ramp:        &result.Phase{DurationS: 0.05},
 				}
 				if n > 0 {
 					r.Errors = tt.errs

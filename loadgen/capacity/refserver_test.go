@@ -9,7 +9,7 @@ import (
 	"github.com/ssebench/ssebench/loadgen"
 	"github.com/ssebench/ssebench/loadgen/capacity"
 	refserver "github.com/ssebench/ssebench/reference-server"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // These tests run against the reference server in this process, on a free
@@ -85,13 +85,13 @@ func TestSearch_refserverMaxSubscribers(t *testing.T) {
 		Settle:       settled(srv),
 	}
 	var steps []string
-	cfg.OnStep = func(st reports.LimitStep) { steps = append(steps, reports.FormatLoad(st.Load)) }
+	cfg.OnStep = func(st result.LimitStep) { steps = append(steps, result.FormatLoad(st.Load)) }
 	l, err := capacity.Search(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Verdict != reports.VerdictServerLimit || l.ClientLimited {
-		t.Fatalf("Verdict = %q (client limited %t), want %q; steps %v\n%s", l.Verdict, l.ClientLimited, reports.VerdictServerLimit, steps, l.Summary)
+	if l.Verdict != result.VerdictServerLimit || l.ClientLimited {
+		t.Fatalf("Verdict = %q (client limited %t), want %q; steps %v\n%s", l.Verdict, l.ClientLimited, result.VerdictServerLimit, steps, l.Summary)
 	}
 	if got, want := l.Best.Load, float64(limit); got != want {
 		t.Errorf("Best = %g, want %g (steps %v)", got, want, steps)

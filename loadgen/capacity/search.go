@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Search finds the highest load that meets every objective.
@@ -25,17 +25,17 @@ import (
 // are kept and marked interrupted; the result is then returned without an
 // error. Search returns an error for an invalid configuration or when a
 // step cannot run for a reason other than the client's limits.
-func Search(ctx context.Context, cfg Config) (*reports.Limits, error) {
+func Search(ctx context.Context, cfg Config) (*result.Limits, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	c := cfg.withDefaults()
 	s := &search{c: &c, lim: newLimits(&c)}
 
-	var good, bad *reports.LimitStep
+	var good, bad *result.LimitStep
 	load := c.round(c.Start)
 	for {
-		st, err := s.step(ctx, load, reports.PhaseStep)
+		st, err := s.step(ctx, load, result.PhaseStep)
 		if err != nil {
 			return nil, err
 		}
@@ -61,7 +61,7 @@ func Search(ctx context.Context, cfg Config) (*reports.Limits, error) {
 			if !ok {
 				break
 			}
-			st, err := s.step(ctx, mid, reports.PhaseBisect)
+			st, err := s.step(ctx, mid, result.PhaseBisect)
 			if err != nil {
 				return nil, err
 			}
@@ -98,14 +98,14 @@ func (c *Config) midpoint(lo, hi float64) (float64, bool) {
 // search is the state of one Search.
 type search struct {
 	c   *Config
-	lim *reports.Limits
+	lim *result.Limits
 }
 
 // newLimits starts the result document.
-func newLimits(c *Config) *reports.Limits {
-	l := &reports.Limits{
-		Schema:        reports.Schema,
-		Kind:          reports.LimitsKind,
+func newLimits(c *Config) *result.Limits {
+	l := &result.Limits{
+		Schema:        result.Schema,
+		Kind:          result.LimitsKind,
 		Tool:          c.Base.Tool,
 		Target:        c.Base.URL,
 		Embedded:      c.Base.Embedded,
@@ -114,7 +114,7 @@ func newLimits(c *Config) *reports.Limits {
 		Vary:          c.Vary,
 		Unit:          c.unit(),
 		StepDurationS: c.StepDuration.Seconds(),
-		Steps:         []reports.LimitStep{},
+		Steps:         []result.LimitStep{},
 		Warnings:      []string{},
 	}
 	if l.Protocol == "" {
@@ -134,15 +134,15 @@ func newLimits(c *Config) *reports.Limits {
 // (not out of descriptors or ports) is run once more: a stall of a shared
 // machine (another process, a burst of garbage collection) should not end
 // a search, while a client that cannot drive the load saturates again.
-func (s *search) step(ctx context.Context, load float64, phase string) (*reports.LimitStep, error) {
-	var st *reports.LimitStep
+func (s *search) step(ctx context.Context, load float64, phase string) (*result.LimitStep, error) {
+	var st *result.LimitStep
 	for attempt := range 2 {
 		if len(s.lim.Steps) > 0 || attempt > 0 {
 			if err := s.pause(ctx); err != nil {
 				if ctx.Err() == nil {
 					return nil, err
 				}
-				st = &reports.LimitStep{Load: load, Phase: phase, Checks: []reports.SLOCheck{}, Interrupted: true}
+				st = &result.LimitStep{Load: load, Phase: phase, Checks: []result.SLOCheck{}, Interrupted: true}
 				break
 			}
 		}
@@ -156,7 +156,7 @@ func (s *search) step(ctx context.Context, load float64, phase string) (*reports
 			break
 		}
 		s.lim.Warnings = append(s.lim.Warnings, fmt.Sprintf("the step at %s %s looked client-limited (%s) and was run again",
-			reports.FormatLoad(load), s.c.unit(), st.Note))
+			result.FormatLoad(load), s.c.unit(), st.Note))
 	}
 	s.lim.Steps = append(s.lim.Steps, *st)
 	if s.c.OnStep != nil {
@@ -167,8 +167,8 @@ func (s *search) step(ctx context.Context, load float64, phase string) (*reports
 
 // measure runs one step. transient is true when the step is client-limited
 // only by saturation, which may pass.
-func (s *search) measure(ctx context.Context, load float64, phase string) (st *reports.LimitStep, transient bool, err error) {
-	st = &reports.LimitStep{Load: load, Phase: phase, Checks: []reports.SLOCheck{}}
+func (s *search) measure(ctx context.Context, load float64, phase string) (st *result.LimitStep, transient bool, err error) {
+	st = &result.LimitStep{Load: load, Phase: phase, Checks: []result.SLOCheck{}}
 	if ctx.Err() != nil {
 		st.Interrupted = true
 		return st, false, nil
@@ -176,7 +176,7 @@ func (s *search) measure(ctx context.Context, load float64, phase string) (st *r
 	rc := s.c.Base
 	rc.Duration = s.c.StepDuration
 	rc.Progress = nil
-	if s.c.Vary == reports.VarySubscribers {
+	if s.c.Vary == result.VarySubscribers {
 		rc.Subscribers = int(load)
 	} else if rc.PublishURL != "" {
 		rc.PublishRate = load
@@ -184,7 +184,7 @@ func (s *search) measure(ctx context.Context, load float64, phase string) (st *r
 	if s.c.Prepare != nil {
 		release, err := s.c.Prepare(ctx, load, &rc)
 		if err != nil {
-			return nil, false, fmt.Errorf("step at %s %s: %w", reports.FormatLoad(load), s.c.unit(), err)
+			return nil, false, fmt.Errorf("step at %s %s: %w", result.FormatLoad(load), s.c.unit(), err)
 		}
 		if release != nil {
 			defer release()
@@ -205,7 +205,7 @@ func (s *search) measure(ctx context.Context, load float64, phase string) (st *r
 		st.ClientLimited = true
 		st.Note = "ssebench cannot hold this load in one process: " + err.Error()
 	case rep == nil:
-		return nil, false, fmt.Errorf("step at %s %s: %w", reports.FormatLoad(load), s.c.unit(), err)
+		return nil, false, fmt.Errorf("step at %s %s: %w", result.FormatLoad(load), s.c.unit(), err)
 	default:
 		fill(st, rep)
 		st.Interrupted = rep.Interrupted || ctx.Err() != nil
@@ -252,7 +252,7 @@ func (s *search) pause(ctx context.Context) error {
 
 // fixed describes what stays the same while the load varies.
 func fixed(c *Config, rc *loadgen.Config) string {
-	if c.Vary == reports.VaryRate {
+	if c.Vary == result.VaryRate {
 		n := rc.Subscribers
 		if n == 0 {
 			n = loadgen.DefaultSubscribers
@@ -270,7 +270,7 @@ func fixed(c *Config, rc *loadgen.Config) string {
 }
 
 // fill copies a step's headline figures from its report.
-func fill(st *reports.LimitStep, r *reports.Report) {
+func fill(st *result.LimitStep, r *result.Report) {
 	st.DurationS = r.DurationS
 	st.Requested = r.Subscribers.Requested
 	st.Connected = r.Subscribers.Connected

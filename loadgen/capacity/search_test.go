@@ -10,7 +10,7 @@ import (
 
 	"github.com/ssebench/ssebench/loadgen"
 	"github.com/ssebench/ssebench/loadgen/capacity"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // fakeServer is a server model for Search: it serves up to limit
@@ -25,21 +25,21 @@ type fakeServer struct {
 	runs    []int // loads run, in order
 }
 
-func (f *fakeServer) run(_ context.Context, cfg loadgen.Config) (*reports.Report, error) {
+func (f *fakeServer) run(_ context.Context, cfg loadgen.Config) (*result.Report, error) {
 	n := cfg.Subscribers
 	f.runs = append(f.runs, n)
 	ok := min(n, f.limit)
-	r := &reports.Report{
+	r := &result.Report{
 		LatencySource: "reference",
-		Subscribers:   reports.Subscribers{Requested: n, Connected: ok, Failed: n - ok},
-		Events:        reports.Events{Received: uint64(ok * 100), RatePerS: float64(ok * 10)},
+		Subscribers:   result.Subscribers{Requested: n, Connected: ok, Failed: n - ok},
+		Events:        result.Events{Received: uint64(ok * 100), RatePerS: float64(ok * 10)},
 		DurationS:     cfg.Duration.Seconds(),
 		Errors:        map[string]int64{},
-		SelfCheck:     reports.SelfCheck{Cores: 2, CPUPercent: 10},
+		SelfCheck:     result.SelfCheck{Cores: 2, CPUPercent: 10},
 	}
 	// 1 ms up to 200 subscribers, then 1 ms more per 100.
 	p99 := int64(1000 + max(0, n-200)*10)
-	r.LatencyUS.Fanout = reports.Latency{Count: int64(ok * 100), P50: p99 / 2, P99: p99, P999: p99 * 2}
+	r.LatencyUS.Fanout = result.Latency{Count: int64(ok * 100), P50: p99 / 2, P99: p99, P999: p99 * 2}
 	if n > ok {
 		r.Errors[loadgen.ClassStatus] = int64(n - ok)
 	}
@@ -85,7 +85,7 @@ func TestSearch(t *testing.T) {
 		{
 			name:        "bisects to the exact limit",
 			server:      fakeServer{limit: 537},
-			wantVerdict: reports.VerdictServerLimit,
+			wantVerdict: result.VerdictServerLimit,
 			wantBest:    537, wantBad: 538,
 			wantRuns:    []int{100, 200, 400, 800, 600, 500, 550, 525, 538, 532, 535, 537},
 			wantSummary: "Highest sustainable load: 537 subscribers",
@@ -94,7 +94,7 @@ func TestSearch(t *testing.T) {
 			name:        "bisect count bounds the steps",
 			server:      fakeServer{limit: 537},
 			tweak:       func(c *capacity.Config) { c.Bisect = 2 },
-			wantVerdict: reports.VerdictServerLimit,
+			wantVerdict: result.VerdictServerLimit,
 			wantBest:    500, wantBad: 600,
 			wantRuns:    []int{100, 200, 400, 800, 600, 500},
 			wantSummary: "more --bisect steps narrow it",
@@ -103,7 +103,7 @@ func TestSearch(t *testing.T) {
 			name:        "additive steps clamp to max",
 			server:      fakeServer{limit: 10_000},
 			tweak:       func(c *capacity.Config) { c.Step = capacity.Step{Add: 700} },
-			wantVerdict: reports.VerdictNoLimit,
+			wantVerdict: result.VerdictNoLimit,
 			wantBest:    1600,
 			wantRuns:    []int{100, 800, 1500, 1600},
 			wantSummary: "raise --max",
@@ -111,7 +111,7 @@ func TestSearch(t *testing.T) {
 		{
 			name:        "client saturates first",
 			server:      fakeServer{limit: 10_000, clientAt: 700},
-			wantVerdict: reports.VerdictClientLimit,
+			wantVerdict: result.VerdictClientLimit,
 			wantBest:    400, wantBad: 800,
 			wantRuns:    []int{100, 200, 400, 800, 800}, // run again to confirm, then no bisection into the client's limit
 			wantSummary: "The limit found is the CLIENT's",
@@ -119,7 +119,7 @@ func TestSearch(t *testing.T) {
 		{
 			name:        "a stall is run again and passes",
 			server:      fakeServer{limit: 10_000, stallAt: 400},
-			wantVerdict: reports.VerdictNoLimit,
+			wantVerdict: result.VerdictNoLimit,
 			wantBest:    1600,
 			wantRuns:    []int{100, 200, 400, 400, 800, 1600},
 			wantSummary: "raise --max",
@@ -127,7 +127,7 @@ func TestSearch(t *testing.T) {
 		{
 			name:        "first step breaks",
 			server:      fakeServer{limit: 50},
-			wantVerdict: reports.VerdictBelowStart,
+			wantVerdict: result.VerdictBelowStart,
 			wantBad:     100,
 			wantRuns:    []int{100},
 			wantSummary: "lower --start",
@@ -136,7 +136,7 @@ func TestSearch(t *testing.T) {
 			name:        "latency objective breaks before errors",
 			server:      fakeServer{limit: 10_000},
 			tweak:       func(c *capacity.Config) { c.SLO = mustSLO("fanout.p99<5ms") },
-			wantVerdict: reports.VerdictServerLimit,
+			wantVerdict: result.VerdictServerLimit,
 			wantBest:    599, wantBad: 600, // p99 = 1 ms + (n-200)·10 µs: < 5 ms below 600
 			wantSummary: "broke fanout.p99<5ms (measured 5ms)",
 		},
@@ -150,7 +150,7 @@ func TestSearch(t *testing.T) {
 				tt.tweak(&cfg)
 			}
 			var seen int
-			cfg.OnStep = func(reports.LimitStep) { seen++ }
+			cfg.OnStep = func(result.LimitStep) { seen++ }
 			l, err := capacity.Search(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -158,7 +158,7 @@ func TestSearch(t *testing.T) {
 			if got, want := l.Verdict, tt.wantVerdict; got != want {
 				t.Errorf("Verdict = %q, want %q\nsummary: %s", got, want, l.Summary)
 			}
-			if got, want := l.ClientLimited, tt.wantVerdict == reports.VerdictClientLimit; got != want {
+			if got, want := l.ClientLimited, tt.wantVerdict == result.VerdictClientLimit; got != want {
 				t.Errorf("ClientLimited = %t, want %t", got, want)
 			}
 			if got := loadOf(l.Best); got != tt.wantBest {
@@ -180,7 +180,7 @@ func TestSearch(t *testing.T) {
 	}
 }
 
-func loadOf(st *reports.LimitStep) float64 {
+func loadOf(st *result.LimitStep) float64 {
 	if st == nil {
 		return 0
 	}
@@ -197,7 +197,7 @@ func TestSearch_clientLimitNeverServer(t *testing.T) {
 			t.Parallel()
 			f := &fakeServer{limit: 10_000}
 			cfg := searchConfig(f)
-			cfg.Run = func(ctx context.Context, c loadgen.Config) (*reports.Report, error) {
+			cfg.Run = func(ctx context.Context, c loadgen.Config) (*result.Report, error) {
 				r, _ := f.run(ctx, c)
 				if c.Subscribers >= 400 {
 					r.Errors[class] = 17
@@ -209,7 +209,7 @@ func TestSearch_clientLimitNeverServer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if l.Verdict != reports.VerdictClientLimit || !l.FirstBad.ClientLimited {
+			if l.Verdict != result.VerdictClientLimit || !l.FirstBad.ClientLimited {
 				t.Fatalf("Verdict = %q, FirstBad = %+v; want the client's limit", l.Verdict, l.FirstBad)
 			}
 			if !strings.Contains(l.Summary, "shard the load") {
@@ -228,7 +228,7 @@ func TestSearch_tooManyForLimits(t *testing.T) {
 	t.Parallel()
 	f := &fakeServer{limit: 10_000}
 	cfg := searchConfig(f)
-	cfg.Run = func(ctx context.Context, c loadgen.Config) (*reports.Report, error) {
+	cfg.Run = func(ctx context.Context, c loadgen.Config) (*result.Report, error) {
 		if c.Subscribers > 300 {
 			return nil, fmt.Errorf("%w: 400 subscribers need 400 descriptors, 350 fit", loadgen.ErrTooManyForLimits)
 		}
@@ -238,7 +238,7 @@ func TestSearch_tooManyForLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Verdict != reports.VerdictClientLimit || loadOf(l.FirstBad) != 400 || loadOf(l.Best) != 200 {
+	if l.Verdict != result.VerdictClientLimit || loadOf(l.FirstBad) != 400 || loadOf(l.Best) != 200 {
 		t.Errorf("Verdict %q, best %g, first bad %g; want client_limit, 200, 400", l.Verdict, loadOf(l.Best), loadOf(l.FirstBad))
 	}
 	if !strings.Contains(l.FirstBad.Note, "cannot hold this load") {
@@ -254,7 +254,7 @@ func TestSearch_interrupted(t *testing.T) {
 	cfg := searchConfig(f)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg.Run = func(c context.Context, rc loadgen.Config) (*reports.Report, error) {
+	cfg.Run = func(c context.Context, rc loadgen.Config) (*result.Report, error) {
 		r, err := f.run(c, rc)
 		if rc.Subscribers == 400 {
 			cancel()
@@ -266,7 +266,7 @@ func TestSearch_interrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Verdict != reports.VerdictInterrupted || loadOf(l.Best) != 200 || len(f.runs) != 3 {
+	if l.Verdict != result.VerdictInterrupted || loadOf(l.Best) != 200 || len(f.runs) != 3 {
 		t.Errorf("Verdict %q, best %g, runs %v; want interrupted, 200, 3 runs", l.Verdict, loadOf(l.Best), f.runs)
 	}
 }
@@ -277,15 +277,15 @@ func TestSearch_varyRate(t *testing.T) {
 	var rates []float64
 	cfg := capacity.Config{
 		Base:  loadgen.Config{URL: "http://127.0.0.1:1/events", Subscribers: 50, LatencyOptions: loadgen.LatencyOptions{PublishURL: "http://127.0.0.1:1/publish"}},
-		Vary:  reports.VaryRate,
+		Vary:  result.VaryRate,
 		Start: 10, Max: 100, Step: capacity.Step{Factor: 1.5},
 		SLO: mustSLO("errors.rate<1%"),
-		Run: func(_ context.Context, c loadgen.Config) (*reports.Report, error) {
+		Run: func(_ context.Context, c loadgen.Config) (*result.Report, error) {
 			rates = append(rates, c.PublishRate)
 			if c.Subscribers != 50 {
 				t.Errorf("Subscribers = %d, want 50", c.Subscribers)
 			}
-			return &reports.Report{Subscribers: reports.Subscribers{Requested: 50, Connected: 50}, DurationS: 1}, nil
+			return &result.Report{Subscribers: result.Subscribers{Requested: 50, Connected: 50}, DurationS: 1}, nil
 		},
 	}
 	l, err := capacity.Search(context.Background(), cfg)
@@ -309,7 +309,7 @@ func TestConfig_Validate(t *testing.T) {
 	}{
 		{"defaults", capacity.Config{}, ""},
 		{"bad vary", capacity.Config{Vary: "speed"}, "--vary must be"},
-		{"rate needs publisher", capacity.Config{Vary: reports.VaryRate}, "needs publisher mode"},
+		{"rate needs publisher", capacity.Config{Vary: result.VaryRate}, "needs publisher mode"},
 		{"start above max", capacity.Config{Start: 500, Max: 100}, "above --max"},
 		{"bad step", capacity.Config{Step: capacity.Step{Factor: 0.5}}, "above 1"},
 		{"negative bisect", capacity.Config{Bisect: -1}, "--bisect"},

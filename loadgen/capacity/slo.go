@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // Default objectives, the --slo default: what users of a live feed notice
@@ -29,7 +29,7 @@ type Objective interface {
 	String() string
 	// Check evaluates the objective against one step's report. A metric
 	// the report lacks fails the check, with NoData set.
-	Check(r *reports.Report) reports.SLOCheck
+	Check(r *result.Report) result.SLOCheck
 }
 
 // ParseSLO parses a comma-separated list of objectives, each a threshold
@@ -44,7 +44,7 @@ func ParseSLO(s string) ([]Objective, error) {
 		if part == "" {
 			continue
 		}
-		t, err := reports.ParseThreshold(part)
+		t, err := result.ParseThreshold(part)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--slo: %w", err))
 			continue
@@ -61,7 +61,7 @@ func ParseSLO(s string) ([]Objective, error) {
 }
 
 // threshold adapts a reports.Threshold to an Objective.
-type threshold struct{ t reports.Threshold }
+type threshold struct{ t result.Threshold }
 
 var _ Objective = threshold{}
 
@@ -69,9 +69,9 @@ var _ Objective = threshold{}
 func (o threshold) String() string { return o.t.Expr }
 
 // Check implements Objective.
-func (o threshold) Check(r *reports.Report) reports.SLOCheck {
+func (o threshold) Check(r *result.Report) result.SLOCheck {
 	res := o.t.Evaluate(r)
-	c := reports.SLOCheck{Objective: o.t.Expr, Measured: res.MeasuredText(), Unit: res.Unit, Pass: res.Pass, Message: res.Message}
+	c := result.SLOCheck{Objective: o.t.Expr, Measured: res.MeasuredText(), Unit: res.Unit, Pass: res.Pass, Message: res.Message}
 	if res.Measured == nil {
 		c.NoData = true
 	} else {
@@ -82,8 +82,8 @@ func (o threshold) Check(r *reports.Report) reports.SLOCheck {
 
 // value returns the named metric of r (reports.LookupMetric), and false
 // when r did not measure it.
-func value(name string, r *reports.Report) (float64, bool) {
-	m, err := reports.LookupMetric(name)
+func value(name string, r *result.Report) (float64, bool) {
+	m, err := result.LookupMetric(name)
 	if err != nil {
 		return 0, false
 	}
@@ -94,7 +94,7 @@ func value(name string, r *reports.Report) (float64, bool) {
 // deliveryRatio is the share of events that arrived: the publisher's
 // delivery_ratio in publisher mode, else 1 − events.loss_ratio (what the
 // event ids say went missing on the streams held).
-func deliveryRatio(r *reports.Report) (float64, bool) {
+func deliveryRatio(r *result.Report) (float64, bool) {
 	if v, ok := value("delivery_ratio", r); ok {
 		return v, true
 	}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen/capacity"
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 func TestParseSLO_errors(t *testing.T) {
@@ -48,19 +48,19 @@ func TestParseSLO_errors(t *testing.T) {
 func TestObjective_Check(t *testing.T) {
 	t.Parallel()
 	ratio := 0.9995
-	rep := &reports.Report{
+	rep := &result.Report{
 		DurationS:     10,
 		LatencySource: "reference",
-		Subscribers:   reports.Subscribers{Requested: 1000, Connected: 998, Failed: 2},
-		Events:        reports.Events{Received: 99_900, Gaps: 100, RatePerS: 9990},
+		Subscribers:   result.Subscribers{Requested: 1000, Connected: 998, Failed: 2},
+		Events:        result.Events{Received: 99_900, Gaps: 100, RatePerS: 9990},
 		Errors:        map[string]int64{"status": 2},
-		LatencyUS:     reports.Latencies{Fanout: reports.Latency{Count: 99_900, P50: 2_000, P99: 87_300, Max: 250_000}},
+		LatencyUS:     result.Latencies{Fanout: result.Latency{Count: 99_900, P50: 2_000, P99: 87_300, Max: 250_000}},
 	}
 	withRatio := *rep
 	withRatio.DeliveryRatio = &ratio
 	tests := []struct {
 		slo      string
-		r        *reports.Report
+		r        *result.Report
 		pass     bool
 		measured string
 		noData   bool
@@ -92,23 +92,23 @@ func TestObjective_Check(t *testing.T) {
 
 func TestKnee(t *testing.T) {
 	t.Parallel()
-	step := func(load float64, p99ms float64) reports.LimitStep {
-		return reports.LimitStep{Load: load, FanoutCount: 100, FanoutP99US: int64(p99ms * 1000)}
+	step := func(load float64, p99ms float64) result.LimitStep {
+		return result.LimitStep{Load: load, FanoutCount: 100, FanoutP99US: int64(p99ms * 1000)}
 	}
 	tests := []struct {
 		name      string
-		steps     []reports.LimitStep
+		steps     []result.LimitStep
 		wantLoad  float64 // 0: no knee
 		wantAfter float64
 	}{
-		{"climbs at 800", []reports.LimitStep{step(100, 2), step(200, 2.2), step(400, 3), step(800, 9), step(1600, 40)}, 800, 400},
-		{"never doubles", []reports.LimitStep{step(100, 2), step(200, 2.5), step(400, 3.9)}, 0, 0},
-		{"sub-millisecond jitter is no knee", []reports.LimitStep{step(100, 0.2), step(200, 0.5), step(400, 0.9)}, 0, 0},
-		{"bisect steps sorted in", []reports.LimitStep{step(100, 2), step(800, 30), step(400, 3), step(600, 5)}, 600, 400},
-		{"one noisy step is no knee", []reports.LimitStep{step(100, 2), step(200, 5.2), step(400, 3.8), step(800, 9)}, 800, 400},
-		{"back down at the top", []reports.LimitStep{step(100, 2), step(200, 5.2), step(400, 3.8)}, 0, 0},
-		{"one step", []reports.LimitStep{step(100, 2)}, 0, 0},
-		{"client-limited steps left out", []reports.LimitStep{step(100, 2), {Load: 200, FanoutCount: 1, FanoutP99US: 90_000, ClientLimited: true}}, 0, 0},
+		{"climbs at 800", []result.LimitStep{step(100, 2), step(200, 2.2), step(400, 3), step(800, 9), step(1600, 40)}, 800, 400},
+		{"never doubles", []result.LimitStep{step(100, 2), step(200, 2.5), step(400, 3.9)}, 0, 0},
+		{"sub-millisecond jitter is no knee", []result.LimitStep{step(100, 0.2), step(200, 0.5), step(400, 0.9)}, 0, 0},
+		{"bisect steps sorted in", []result.LimitStep{step(100, 2), step(800, 30), step(400, 3), step(600, 5)}, 600, 400},
+		{"one noisy step is no knee", []result.LimitStep{step(100, 2), step(200, 5.2), step(400, 3.8), step(800, 9)}, 800, 400},
+		{"back down at the top", []result.LimitStep{step(100, 2), step(200, 5.2), step(400, 3.8)}, 0, 0},
+		{"one step", []result.LimitStep{step(100, 2)}, 0, 0},
+		{"client-limited steps left out", []result.LimitStep{step(100, 2), {Load: 200, FanoutCount: 1, FanoutP99US: 90_000, ClientLimited: true}}, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

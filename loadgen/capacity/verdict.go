@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ssebench/ssebench/reports"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // conclude picks the best and the first bad step, the knee and the verdict,
@@ -36,15 +36,15 @@ func (s *search) conclude() {
 	interrupted := len(l.Steps) > 0 && l.Steps[len(l.Steps)-1].Interrupted
 	switch {
 	case interrupted:
-		l.Verdict = reports.VerdictInterrupted
+		l.Verdict = result.VerdictInterrupted
 	case l.FirstBad != nil && l.FirstBad.ClientLimited:
-		l.Verdict, l.ClientLimited = reports.VerdictClientLimit, true
+		l.Verdict, l.ClientLimited = result.VerdictClientLimit, true
 	case l.FirstBad != nil && l.Best == nil:
-		l.Verdict = reports.VerdictBelowStart
+		l.Verdict = result.VerdictBelowStart
 	case l.FirstBad != nil:
-		l.Verdict = reports.VerdictServerLimit
+		l.Verdict = result.VerdictServerLimit
 	default:
-		l.Verdict = reports.VerdictNoLimit
+		l.Verdict = result.VerdictNoLimit
 	}
 	l.Summary = summary(l, s.c)
 	l.Warnings = append(l.Warnings, noDataWarnings(l)...)
@@ -55,18 +55,18 @@ func (s *search) conclude() {
 }
 
 // summary says in plain sentences what the search found.
-func summary(l *reports.Limits, c *Config) string {
+func summary(l *result.Limits, c *Config) string {
 	u := l.Unit
-	load := func(v float64) string { return reports.FormatLoad(v) + " " + u }
+	load := func(v float64) string { return result.FormatLoad(v) + " " + u }
 	var b strings.Builder
 	switch l.Verdict {
-	case reports.VerdictServerLimit:
+	case result.VerdictServerLimit:
 		fmt.Fprintf(&b, "Highest sustainable load: %s (%s). At %s the server %s.",
 			load(l.Best.Load), figures(l.Best), load(l.FirstBad.Load), l.FirstBad.Note)
 		if gap := l.FirstBad.Load - l.Best.Load; gap > c.Resolution {
 			fmt.Fprintf(&b, " The limit lies between the two; more --bisect steps narrow it.")
 		}
-	case reports.VerdictClientLimit:
+	case result.VerdictClientLimit:
 		fmt.Fprintf(&b, "The limit found is the CLIENT's, not the server's: at %s %s. ", load(l.FirstBad.Load), l.FirstBad.Note)
 		if l.Best != nil {
 			fmt.Fprintf(&b, "The server sustained at least %s (%s). ", load(l.Best.Load), figures(l.Best))
@@ -74,14 +74,14 @@ func summary(l *reports.Limits, c *Config) string {
 			b.WriteString("No step could be measured without the client being the bottleneck. ")
 		}
 		b.WriteString("To find the server's limit, " + ShardAdvice + ".")
-	case reports.VerdictBelowStart:
+	case result.VerdictBelowStart:
 		fmt.Fprintf(&b, "The first step, %s, already %s; lower --start.", load(l.FirstBad.Load), l.FirstBad.Note)
-	case reports.VerdictNoLimit:
+	case result.VerdictNoLimit:
 		if l.Best != nil {
 			fmt.Fprintf(&b, "Every step up to %s met the objectives (%s at the top); the server's limit is higher: raise --max.",
 				load(l.Best.Load), figures(l.Best))
 		}
-	case reports.VerdictInterrupted:
+	case result.VerdictInterrupted:
 		b.WriteString("The search was interrupted. ")
 		if l.Best != nil {
 			fmt.Fprintf(&b, "The highest load that met the objectives so far: %s (%s).", load(l.Best.Load), figures(l.Best))
@@ -89,8 +89,8 @@ func summary(l *reports.Limits, c *Config) string {
 	}
 	if k := l.Knee; k != nil {
 		fmt.Fprintf(&b, " Fan-out latency starts to climb between %s and %s: p99 %s at %s, over %g× the %s at %s.",
-			reports.FormatLoad(k.Before), load(k.Load), msText(k.FanoutP99US), reports.FormatLoad(k.Load),
-			k.Factor, msText(k.BaselineP99US), reports.FormatLoad(k.BaselineLoad))
+			result.FormatLoad(k.Before), load(k.Load), msText(k.FanoutP99US), result.FormatLoad(k.Load),
+			k.Factor, msText(k.BaselineP99US), result.FormatLoad(k.BaselineLoad))
 	} else if measured(l.Steps) >= 2 {
 		fmt.Fprintf(&b, " Fan-out p99 stayed within %g× its value at the lowest load.", c.KneeFactor)
 	}
@@ -99,18 +99,18 @@ func summary(l *reports.Limits, c *Config) string {
 
 // figures writes a step's headline figures: fan-out p99, error rate and
 // events per second.
-func figures(st *reports.LimitStep) string {
+func figures(st *result.LimitStep) string {
 	var parts []string
 	if st.FanoutCount > 0 {
 		parts = append(parts, "fan-out p99 "+msText(st.FanoutP99US))
 	}
-	parts = append(parts, "errors "+reports.FormatValue(st.ErrorRate, reports.KindRatio, "%"))
-	parts = append(parts, fmt.Sprintf("%s events/s received", reports.FormatLoad(float64(int64(st.EventsPerS+0.5)))))
+	parts = append(parts, "errors "+result.FormatValue(st.ErrorRate, result.KindRatio, "%"))
+	parts = append(parts, fmt.Sprintf("%s events/s received", result.FormatLoad(float64(int64(st.EventsPerS+0.5)))))
 	return strings.Join(parts, ", ")
 }
 
 // measured counts the steps with fan-out latency that Knee uses.
-func measured(steps []reports.LimitStep) int {
+func measured(steps []result.LimitStep) int {
 	n := 0
 	for _, st := range steps {
 		if st.FanoutCount > 0 && !st.ClientLimited && !st.Interrupted {
@@ -122,7 +122,7 @@ func measured(steps []reports.LimitStep) int {
 
 // noDataWarnings names the objectives no step could measure: a search
 // that failed only because of them says nothing about the server.
-func noDataWarnings(l *reports.Limits) []string {
+func noDataWarnings(l *result.Limits) []string {
 	var w []string
 	for i, obj := range l.SLO {
 		never := len(l.Steps) > 0
@@ -145,4 +145,4 @@ func noDataWarnings(l *reports.Limits) []string {
 
 // msText writes a latency in µs as milliseconds with the precision the
 // threshold engine uses: "87.3ms".
-func msText(us int64) string { return reports.FormatValue(float64(us), reports.KindDuration, "ms") }
+func msText(us int64) string { return result.FormatValue(float64(us), result.KindDuration, "ms") }

@@ -1,6 +1,11 @@
-package reports
+package result
 
-import "time"
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
 
 // LimitsKind is the value of Limits.Kind: it tells a limits document apart
 // from a run's Report, which has no "kind" key.
@@ -309,4 +314,31 @@ type BrowserProtocol struct {
 	// Error says why the protocol could not be tried at all (e.g. the
 	// server does not speak HTTP/2).
 	Error string `json:"error,omitempty"`
+}
+
+// FormatLoad writes a load for people: a whole number with thousands
+// separated (1,600), or a rate with two decimals (12.50).
+func FormatLoad(load float64) string {
+	if load == math.Trunc(load) && math.Abs(load) < 1e15 {
+		return FormatCount(int64(load))
+	}
+	return fmt.Sprintf("%.2f", load)
+}
+
+// FormatCount writes n with thousands separated by commas: 12,345.
+func FormatCount(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }

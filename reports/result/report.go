@@ -1,8 +1,9 @@
-package reports
+package result
 
 import (
 	"encoding/json"
-	"io"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -187,5 +188,28 @@ type SelfCheck struct {
 	Saturated bool `json:"saturated"`
 }
 
-// Encoder writes a Report in one format.
-type Encoder func(w io.Writer, r *Report) error
+// Name returns how r is named in legends and table headings: its Label,
+// or else the target's host and the protocol ("127.0.0.1:8080 h1"), with
+// "embedded" for the in-process reference server.
+func (r *Report) Name() string {
+	if r.Label != "" {
+		return r.Label
+	}
+	host := r.Target
+	if u, err := url.Parse(r.Target); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	if r.Embedded {
+		host = "embedded"
+	}
+	return strings.TrimSpace(host + " " + r.Protocol)
+}
+
+// ErrorCount is the number of failures of every class.
+func (r *Report) ErrorCount() int64 {
+	var n int64
+	for _, c := range r.Errors {
+		n += c
+	}
+	return n
+}

@@ -1,4 +1,4 @@
-package reports
+package result
 
 import hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 

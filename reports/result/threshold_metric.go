@@ -1,4 +1,4 @@
-package reports
+package result
 
 import (
 	"errors"
@@ -166,7 +166,7 @@ var scalarMetrics = []Metric{
 	{Name: "subscribers.failed", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(r.Subscribers.Failed), nil }},
 	{Name: "subscribers.dropped", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(r.Subscribers.Dropped), nil }},
 	{Name: "subscribers.reconnects", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(r.Subscribers.Reconnects), nil }},
-	{Name: "errors.count", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(sumErrors(r)), nil }},
+	{Name: "errors.count", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(r.ErrorCount()), nil }},
 	{Name: "errors.rate", Kind: KindRatio, Better: -1, value: errorRate},
 	{Name: "delivery_ratio", Kind: KindRatio, Better: +1, value: func(r *Report) (float64, error) {
 		if r.DeliveryRatio == nil {
@@ -212,7 +212,7 @@ func errorRate(r *Report) (float64, error) {
 	if attempts == 0 {
 		return 0, notMeasured("no subscriber was started")
 	}
-	return float64(sumErrors(r)) / attempts, nil
+	return float64(r.ErrorCount()) / attempts, nil
 }
 
 // publishCount reads a publisher count, which only publisher mode has.

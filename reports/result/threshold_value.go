@@ -1,4 +1,4 @@
-package reports
+package result
 
 import (
 	"fmt"
@@ -148,12 +148,12 @@ func FormatValue(v float64, k Kind, unit string) string {
 	case KindRatio:
 		sig = 5 // enough to tell 99.999% from 99.998%
 	}
-	return formatSig(v/scale, sig) + unit
+	return FormatSig(v/scale, sig) + unit
 }
 
-// formatSig formats v with at most sig significant digits, without an
+// FormatSig formats v with at most sig significant digits, without an
 // exponent and without trailing zeros: 3.1416, 31420, 0.000123.
-func formatSig(v float64, sig int) string {
+func FormatSig(v float64, sig int) string {
 	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
