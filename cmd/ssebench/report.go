@@ -47,6 +47,9 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if len(files) == 1 && isLimitsFile(files[0]) {
 		return reportLimits(files[0], *format, *out, stdout)
 	}
+	if len(files) == 1 && isBenchFile(files[0]) {
+		return reportBench(files[0], *format, *out, stdout) // bench_report.go
+	}
 	f, err := reports.LookupFormat(*format)
 	if err != nil {
 		return usageErrorf("--format: %v", err)
