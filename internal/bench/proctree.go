@@ -127,3 +127,16 @@ func descendants(root int) ([]int, error) {
 	}
 	return out, nil
 }
+
+// readState returns the state letter of /proc/PID/stat (R, S, Z, …).
+func readState(pid int) (byte, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return 0, os.ErrInvalid
+	}
+	return b[i+2], nil
+}

@@ -244,6 +244,8 @@ func loadConfig(s *Suite, t *Target, sc Scenario, v Vars, tool string) (loadgen.
 		ConnectTimeout: s.ConnectTimeout,
 		Interval:       min(time.Second, max(100*time.Millisecond, s.Duration/10)),
 		Tool:           tool,
+
+		SelfCheckOptions: s.SelfCheck,
 	}
 	switch l := t.Latency; {
 	case l == "reference":

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"syscall"
 	"time"
+
+	"github.com/ssebench/ssebench/loadgen"
 )
 
 // Defaults for what a suite leaves out.
@@ -40,6 +42,9 @@ type Suite struct {
 	// loadgen's default. A target that holds its headers until its first
 	// event needs it longer than one event interval.
 	ConnectTimeout time.Duration
+	// SelfCheck sets when the load generator judges itself saturated (a
+	// saturated run is never ranked); zero values mean loadgen's defaults.
+	SelfCheck loadgen.SelfCheckOptions
 	// Matrix is the load: every combination is one scenario.
 	Matrix Matrix
 	// Targets are the implementations compared, in report order.

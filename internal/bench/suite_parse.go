@@ -52,6 +52,7 @@ func Parse(file string, data []byte) (*Suite, error) {
 		"repeats":         func(n *yaml.Node) { s.Repeats = d.int(n, 1) },
 		"connect_timeout": func(n *yaml.Node) { s.ConnectTimeout = d.duration(n, false) },
 		"matrix":          func(n *yaml.Node) { matrix = n },
+		"self_check":      func(n *yaml.Node) { d.selfCheck(n, &s.SelfCheck) },
 		"targets":         func(n *yaml.Node) { targets = n },
 	})
 	if matrix != nil {
@@ -97,6 +98,27 @@ func defaultMatrix(m *Matrix) {
 	if len(m.Protocol) == 0 {
 		m.Protocol = []string{DefaultProtocol}
 	}
+}
+
+// selfCheck reads the self-check's limits: cpu (a fraction or a
+// percentage of the cores) and lag (a duration).
+func (d *decoder) selfCheck(n *yaml.Node, o *loadgen.SelfCheckOptions) {
+	d.fields(n, map[string]func(*yaml.Node){
+		"cpu": func(n *yaml.Node) {
+			s := d.str(n)
+			num, isPct := strings.CutSuffix(s, "%")
+			v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+			if isPct {
+				v /= 100
+			}
+			if err != nil || !(v > 0 && v <= 1) {
+				d.errf(n, "self_check cpu %q: want a share of the cores in (0, 1] or (0%%, 100%%]", s)
+				return
+			}
+			o.SaturationCPU = v
+		},
+		"lag": func(n *yaml.Node) { o.SaturationLag = d.duration(n, false) },
+	})
 }
 
 func (d *decoder) matrix(n *yaml.Node, m *Matrix) {
