@@ -207,6 +207,10 @@ func rankRows(rows []BenchRow) {
 	for k, i := range idx {
 		row := &rows[i]
 		row.Rank = k + 1
+		if row.lossy() {
+			lost := fmt.Sprintf("lost %s of the expected events, so ranked after every target that delivered", pct(1-row.Delivery))
+			row.Note = strings.TrimPrefix(row.Note+"; "+lost, "; ")
+		}
 		if k == 0 {
 			continue
 		}

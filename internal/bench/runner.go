@@ -304,8 +304,11 @@ func warnings(s *Suite, b *result.Bench) []string {
 	if b.ServerCPUs == "" || b.ClientCPUs == "" {
 		ws = append(ws, "server and client were not pinned to separate CPUs (--server-cpus, --client-cpus): they shared the cores, so each target's figures include the load generator's competition for CPU")
 	}
-	if s.Repeats < 3 {
+	switch {
+	case s.Repeats < 3:
 		ws = append(ws, fmt.Sprintf("%d repeat(s) per target: no significance test is possible (it needs 3 or more); targets are told apart only by compare's tolerances", s.Repeats))
+	case s.Repeats == 3:
+		ws = append(ws, "3 repeats per target: the Mann-Whitney U test's smallest p-value with 3 runs a side is 0.1, so no two targets can differ significantly at α = 0.05; use 5 or more repeats")
 	}
 	invalid := 0
 	for _, r := range b.Runs {

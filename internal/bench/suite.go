@@ -12,7 +12,7 @@ import (
 const (
 	DefaultDuration     = 10 * time.Second
 	DefaultWarmup       = 2 * time.Second
-	DefaultRepeats      = 3
+	DefaultRepeats      = 5
 	DefaultReadyTimeout = 15 * time.Second
 	DefaultStopTimeout  = 5 * time.Second
 	DefaultSubscribers  = 100
