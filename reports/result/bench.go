@@ -108,8 +108,8 @@ type BenchRun struct {
 	Error string `json:"error,omitempty"`
 	// DeliveryRatio is the events received ÷ the events expected: the
 	// result's delivery_ratio in publisher mode, else events received ÷
-	// (rate × steady state × subscribers requested), at most 1. nil when
-	// unknown.
+	// (rate × steady state × subscribers requested); above 1 when a target
+	// that fell behind sends its backlog. nil when unknown.
 	DeliveryRatio *float64 `json:"delivery_ratio,omitempty"`
 	// Cost is the server's cost, measured from outside; nil when the
 	// target was not started by ssebench.
