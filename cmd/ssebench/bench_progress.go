@@ -77,7 +77,7 @@ func newBenchProgress(w io.Writer, quiet bool, s *bench.Suite, jobs []bench.Job)
 		mpb.AppendDecorators(text(func() string {
 			s := bp.tgName + "  " + bp.phase
 			if bp.phase == bench.PhaseMeasuring {
-				s += fmt.Sprintf(" %4.1fs / %.0fs  %d connected  %d ev/s  p99 %s", float64(bp.steadyMS.Load())/1000, float64(bp.durMS)/1000,
+				s += fmt.Sprintf(" %4.1fs / %.1fs  %d connected  %d ev/s  p99 %s", float64(bp.steadyMS.Load())/1000, float64(bp.durMS)/1000,
 					bp.connected.Load(), bp.rate.Load(), fmtUS(bp.p99US.Load()))
 			}
 			return s
@@ -125,6 +125,12 @@ func (bp *benchProgress) event(e bench.Event) {
 func (bp *benchProgress) advance(e bench.Event) {
 	n := bp.targets[e.Job.ScenarioIndex]
 	bp.target.SetTotal(n, false)
+	if e.Index+1 == e.Total { // the last run: leave every bar full
+		bp.target.SetCurrent(n)
+		bp.repeat.SetCurrent(bp.repeats)
+		bp.scenario.SetCurrent(int64(e.Job.ScenarioIndex + 1))
+		return
+	}
 	bp.target.SetCurrent(bp.target.Current() + 1)
 	if bp.target.Current() < n {
 		return
