@@ -65,6 +65,8 @@ func barChart(rk *BenchRanking, id, title, yLabel, caption string, value func(*B
 		noData(p, "not measured")
 		return c
 	}
+	// Room above the tallest bar, so it does not touch the title.
+	p.Y.Max *= 1.08
 	p.NominalX(names...)
 	p.X.Tick.Label.Font.Size = 8.5
 	p.Y.Min = 0
