@@ -70,7 +70,8 @@ func needBenchTargets(t *testing.T) {
 // reference server, nginx + nchan in publisher mode, go-sse, which holds
 // its headers until the first event, and better-sse on Node.js), and checks
 // that the report ranks every one with its server CPU and memory, and that
-// `ssebench report` renders the saved document the same way.
+// `ssebench report` renders the saved document the same way. Not parallel:
+// its load would disturb the timing of the parallel tests.
 func TestBench_realServers(t *testing.T) {
 	needBenchTargets(t)
 	dir := t.TempDir()
@@ -151,9 +152,9 @@ func tableRow(md, target string) []string {
 
 // TestBench_interruptedStillWritesReport cancels the built-in suite during
 // a run, as Ctrl-C does: the report is still written, marked interrupted,
-// with the runs done so far.
+// with the runs done so far. Not parallel: its load would disturb the
+// timing of the parallel tests.
 func TestBench_interruptedStillWritesReport(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "b.json")
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
