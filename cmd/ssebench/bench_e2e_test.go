@@ -216,3 +216,24 @@ func TestBench_usage(t *testing.T) {
 		t.Errorf("dry run:\n%s", stdout.String())
 	}
 }
+
+// TestReport_bench re-renders a saved bench document, and refuses a format
+// it has not.
+func TestReport_bench(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "b.json")
+	if err := os.WriteFile(path, []byte(`{"schema":1,"kind":"bench","suite":"saved","tool":"ssebench/x","targets":[],"scenarios":[],"runs":[],"warnings":["w"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := cmdReport(t.Context(), []string{path}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(stdout.String(), "ssebench bench: saved\n") || !strings.Contains(stdout.String(), "! w") {
+		t.Errorf("text:\n%s", stdout.String())
+	}
+	err := cmdReport(t.Context(), []string{"--format", "png", path}, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "a bench result renders as html, json, md, text") {
+		t.Errorf("png: exit %d, %s", code, stderr.String())
+	}
+}

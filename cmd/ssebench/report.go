@@ -29,7 +29,8 @@ Formats:
 	for _, f := range reports.Formats() {
 		fmt.Fprintf(&b, "  %-5s %s\n", f.Name, f.Summary)
 	}
-	b.WriteString("\npng is binary: give --out or redirect stdout to a file.")
+	b.WriteString("\npng is binary: give --out or redirect stdout to a file.\n")
+	b.WriteString("A limits result (ssebench limits --out) renders as text, json, md or html; so does a\nbench result (ssebench bench --out).")
 	return b.String()
 }
 

@@ -121,6 +121,9 @@ func runJob(ctx context.Context, s *Suite, job Job, dir string, opts Options, em
 	fail := func(err error) *result.BenchRun {
 		run.Error = err.Error()
 		run.Valid, run.Invalid = false, "error: "+firstLine(run.Error)
+		if ctx.Err() != nil {
+			run.Invalid = "interrupted"
+		}
 		return run
 	}
 	v := Vars{Host: "127.0.0.1", Scenario: job.Scenario, Self: opts.Self, SuiteDir: dir}
