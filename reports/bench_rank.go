@@ -113,8 +113,11 @@ func benchRow(target string, runs []result.BenchRun) BenchRow {
 	var reasons []string
 	for _, r := range runs {
 		if !r.Valid || r.Result == nil {
-			if r.Invalid != "" && !slices.Contains(reasons, r.Invalid) {
-				reasons = append(reasons, r.Invalid)
+			// The reason without its figures ("the load generator was
+			// saturated"), once: each run's own is in the table of runs.
+			why, _, _ := strings.Cut(r.Invalid, " (")
+			if why != "" && !slices.Contains(reasons, why) {
+				reasons = append(reasons, why)
 			}
 			continue
 		}
