@@ -33,7 +33,6 @@ type benchProgress struct {
 
 	mu        sync.Mutex // guards the texts below, read by the decorators
 	scName    string
-	repeatNo  int
 	tgName    string
 	phase     string
 	steadyMS  atomic.Int64
@@ -93,7 +92,7 @@ func (bp *benchProgress) event(e bench.Event) {
 	switch e.Kind {
 	case bench.EventPhase:
 		bp.mu.Lock()
-		bp.scName, bp.repeatNo, bp.tgName, bp.phase = e.Job.Scenario.Name(), e.Job.Repeat, e.Job.Target.Name, e.Phase
+		bp.scName, bp.tgName, bp.phase = e.Job.Scenario.Name(), e.Job.Target.Name, e.Phase
 		bp.mu.Unlock()
 		if e.Phase == bench.PhaseStarting || e.Phase == bench.PhaseMeasuring {
 			bp.steadyMS.Store(0)

@@ -5,7 +5,7 @@
 // collects every run into one result.Bench document.
 //
 //	Suite ─► Plan (matrix × repeats, interleaved A B C A B C)
-//	      ─► per run: Process.Start ─► ready ─► warm-up ─► loadgen.Run ─► Sampler ─► Process.Stop
+//	      ─► per run: StartProcess ─► WaitReady ─► warm-up ─► loadgen.Run (+ costMeter on /proc) ─► Stop
 //	      ─► result.Bench (the renderers in package reports rank it)
 //
 // Runs are interleaved so that drift on a shared machine hits every target
