@@ -20,7 +20,7 @@ func TestCostMeter(t *testing.T) {
 	m.observe(loadgen.Progress{Steady: false})
 	m.observe(loadgen.Progress{Steady: true}) // the window opens
 	waitOutput(t, p, "burnt")
-	time.Sleep(memEvery * 2) // at least one memory sample
+	time.Sleep(memEvery * 2)                  // at least one memory sample
 	m.observe(loadgen.Progress{Steady: true}) // the window closes
 	m.observe(loadgen.Progress{Steady: false})
 	rep := &result.Report{Events: result.Events{RatePerS: 1000}, Subscribers: result.Subscribers{Connected: 10}}
