@@ -121,7 +121,8 @@ func (p *publisher) fill(rep *result.Report) error {
 	if err != nil {
 		return err
 	}
-	rep.Publish = &result.Publish{Sent: p.sent, Failed: p.failed, LatencyUS: lat}
+	rep.Publish = &result.Publish{Sent: p.sent, Failed: p.failed, LatencyUS: lat,
+		Duplicates: p.duplicates.Load(), Replayed: p.replayed.Load()}
 	if rep.DurationS > 0 {
 		rep.Publish.RatePerS = float64(p.sent) / rep.DurationS
 	}
