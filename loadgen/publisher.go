@@ -288,4 +288,3 @@ func (p *publisher) record(e *pubEntry, lat time.Duration, err error) {
 		_ = p.latency.RecordValue(us)
 	}
 }
-
