@@ -54,7 +54,7 @@ func retryable(class string) bool {
 // headers arrived (so the attempt has a time to headers).
 func gotHeaders(class string) bool {
 	switch class {
-	case ClassStatus, ClassContentType, ClassNoContent:
+	case ClassStatus, ClassContentType, ClassNoContent, ClassRedirect:
 		return true
 	}
 	return false

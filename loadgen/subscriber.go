@@ -174,6 +174,15 @@ func (s *subscriber) connect(ctx context.Context) (*http.Response, *ConnError) {
 	}
 	s.setLastEventID(req) // on reconnection (reconnect.go)
 	resp, err := s.open.open(req)
+	for hops := 1; err == nil && isRedirect(resp.StatusCode) && resp.Header.Get("Location") != ""; hops++ {
+		resp.Body.Close()
+		var cerr *ConnError
+		if req, cerr = s.redirect(req, resp, hops); cerr != nil { // redirect.go
+			return nil, cerr
+		}
+		s.open.stats().redirects.Add(1)
+		resp, err = s.open.open(req)
+	}
 	if err != nil {
 		return nil, classifyDial(err)
 	}
