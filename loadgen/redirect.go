@@ -89,4 +89,3 @@ func (s *subscriber) redirect(req *http.Request, resp *http.Response, hops int) 
 	}
 	return next, nil
 }
-
