@@ -158,6 +158,9 @@ func (p *publisher) fill(rep *result.Report) error {
 	case counted+unsettled < p.sent:
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the delivery ratio counts the %d of %d published events that were sent at least %s (--publish-drain) before the streams closed", counted, p.sent, p.o.PublishDrain))
 	}
+	if d := p.duplicates.Load(); d > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("subscribers received %d published events they already had (the server repeated them); the delivery ratio counts each event once per subscriber", d))
+	}
 	if unsettled > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d published events were in flight while subscribers joined or left, so who should have got them is unknown; the delivery ratio leaves them out", unsettled))
 	}
