@@ -47,16 +47,28 @@ func TestRun_heartbeatOnlyBookedOnArrival(t *testing.T) {
 			if got, want := rep.Events.Bytes, rep.Events.Comments*uint64(len(beat)); got != want {
 				t.Errorf("events.bytes = %d, want %d (every comment's bytes, in the steady state)", got, want)
 			}
-			// Every interval but the first (connecting) and the last
-			// (the end) saw heartbeats: their bytes must be there too.
+			// The intervals between the first (connecting) and the last
+			// (the end) saw heartbeats, so their bytes belong there, not
+			// in the last one. (Not every one: a busy machine may starve
+			// an interval.)
 			ivs := rep.Intervals
 			if len(ivs) < 4 {
 				t.Fatalf("%d intervals, want at least 4", len(ivs))
 			}
-			for i, iv := range ivs[1 : len(ivs)-1] {
-				if iv.Bytes == 0 {
-					t.Errorf("interval %d (%.1fs) has 0 bytes; the heartbeats' bytes were not booked when they arrived", i+1, iv.ElapsedS)
+			var total, withBytes uint64
+			for _, iv := range ivs {
+				total += iv.Bytes
+			}
+			for _, iv := range ivs[1 : len(ivs)-1] {
+				if iv.Bytes > 0 {
+					withBytes++
 				}
+			}
+			if mid := uint64(len(ivs) - 2); 2*withBytes < mid {
+				t.Errorf("%d of %d intervals in the middle of the run have bytes; the heartbeats' bytes were not booked when they arrived", withBytes, mid)
+			}
+			if last := ivs[len(ivs)-1].Bytes; 2*last > total {
+				t.Errorf("the last interval holds %d of %d bytes", last, total)
 			}
 		})
 	}
