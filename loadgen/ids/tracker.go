@@ -45,9 +45,12 @@ func (t *Tracker) Reconnected() { t.resumed = true }
 
 // Seed makes id the baseline, as though a stream had ended on it: the
 // Last-Event-ID a session's first request sends (--last-event-id). The
-// first event then tells whether the server resumed right after it. Seed
-// does not count in the Tally.
+// first event then tells, as after a reconnection, whether the server
+// resumed right after it (events it skipped count as lost), or numbers
+// its events lower (a reset: it does not know the id). Seed does not count
+// in the Tally.
 func (t *Tracker) Seed(id []byte) {
+	t.resumed = true
 	if n, ok := parseUint(id); ok {
 		t.seen, t.last = true, n
 		return

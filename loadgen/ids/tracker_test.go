@@ -164,8 +164,17 @@ func TestTracker_seed(t *testing.T) {
 	t.Parallel()
 	var tr Tracker
 	tr.Seed([]byte("100"))
-	if st := tr.Observe([]byte("104")); st != (Step{Gaps: 3}) {
-		t.Errorf("first event after seed 100 = %+v, want 3 gaps", st)
+	if st := tr.Observe([]byte("104")); st != (Step{Gaps: 3, Lost: 3}) {
+		t.Errorf("first event after seed 100 = %+v, want 3 gaps, lost across the resume", st)
+	}
+	// A server that does not know the id starts from its own numbering.
+	var fresh Tracker
+	fresh.Seed([]byte("100"))
+	if st := fresh.Observe([]byte("1")); st != (Step{Resets: 1}) {
+		t.Errorf("first event 1 after seed 100 = %+v, want a reset", st)
+	}
+	if st := fresh.Observe([]byte("2")); st != (Step{}) {
+		t.Errorf("second event = %+v, want nothing", st)
 	}
 }
 
