@@ -176,6 +176,23 @@ func TestRun_redirects(t *testing.T) {
 			}
 		})
 	}
+	t.Run("another host over h2c", func(t *testing.T) {
+		t.Parallel()
+		other := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sseHeaders(w)
+			<-r.Context().Done()
+		}))
+		url := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other, http.StatusTemporaryRedirect)
+		}))
+		rep, _ := run(t, t.Context(), Config{URL: url, Protocol: ProtocolH2C, Subscribers: 1, Duration: 100 * time.Millisecond})
+		if got := rep.Errors[ClassRedirect]; got != 1 {
+			t.Errorf("errors.redirect = %d, want 1 (errors %v)", got, rep.Errors)
+		}
+		if !strings.Contains(rep.ErrorSamples[ClassRedirect], "use the final URL") {
+			t.Errorf("error sample = %q", rep.ErrorSamples[ClassRedirect])
+		}
+	})
 	t.Run("loop", func(t *testing.T) {
 		t.Parallel()
 		url := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
