@@ -82,7 +82,9 @@ type LatencyOptions struct {
 	// delivery ratio: unique (event, subscriber) deliveries ÷ the
 	// subscribers holding a stream when each event was sent, over the
 	// events whose publish succeeded; it never exceeds 1, and repeated
-	// deliveries are counted apart (publisher_audience.go). http or https.
+	// deliveries are counted apart (publisher_audience.go); telling them
+	// apart costs one bit per published event per subscriber. http or
+	// https.
 	PublishURL string `json:"publish_url,omitempty"`
 	// PublishMethod is the request method. "" means DefaultPublishMethod.
 	PublishMethod string `json:"publish_method,omitempty"`

@@ -468,6 +468,11 @@ func TestRun_publisher_replayingReconnect(t *testing.T) {
 			if got, want := p.Duplicates, uint64(overlap*subs); got != want {
 				t.Errorf("publish.duplicates = %d, want %d", got, want)
 			}
+			// The ids alone cannot tell this replay from a restart (see
+			// package ids): the lower id after the reconnect is a reset.
+			if got, want := rep.Events.IDResets, uint64(subs); got != want {
+				t.Errorf("events.id_resets = %d, want %d", got, want)
+			}
 			if p.Replayed == 0 || int64(p.Replayed) != rep.LatencyUS.Replayed.Count {
 				t.Errorf("publish.replayed = %d, latency_us.replayed.count = %d; want equal and > 0", p.Replayed, rep.LatencyUS.Replayed.Count)
 			}

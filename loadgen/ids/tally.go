@@ -22,6 +22,13 @@
 // Gaps and duplicates are counted as if the ids were consecutive, because
 // the scheme of a run is only known at its end; Measurable tells whether the
 // counts mean anything, and a report drops them when they do not.
+//
+// A lower id on the first event after a reconnection is a reset: the server
+// numbers its events from the start again (a restart), and the count goes
+// on from the new id rather than calling every event a duplicate until the
+// old id is passed. Ids alone cannot tell that from a server that replays
+// events from before the Last-Event-ID it was sent; publisher mode, which
+// counts each event once per subscriber by its own marker, can.
 package ids
 
 // Schemes, the values of the result's events.id_scheme.
