@@ -63,7 +63,10 @@ func (s *subscriber) redirect(req *http.Request, resp *http.Response, hops int) 
 	case !sameHost && (u.Scheme == "https" || s.cfg.Protocol != ProtocolH1):
 		return fail(fmt.Errorf("HTTP %s to %s: over TLS or HTTP/2 ssebench follows redirects within the target's host; use the final URL", resp.Status, u.Redacted()))
 	}
-	method, body := req.Method, s.cfg.Body
+	method, body := req.Method, ""
+	if req.ContentLength > 0 { // not dropped by an earlier hop
+		body = s.cfg.Body
+	}
 	if resp.StatusCode == http.StatusSeeOther && method != http.MethodHead ||
 		(resp.StatusCode == http.StatusMovedPermanently || resp.StatusCode == http.StatusFound) && method == http.MethodPost {
 		method, body = http.MethodGet, ""
