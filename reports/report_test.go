@@ -169,6 +169,13 @@ func TestText_golden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "text_opaque_ids.golden", buf.Bytes())
+	buf.Reset()
+	if err := Markdown(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "| n/a | n/a |") {
+		t.Errorf("markdown of a run with opaque ids shows gaps and duplicates as measured:\n%s", buf.String())
+	}
 }
 
 func TestWriteFile_atomic(t *testing.T) {
