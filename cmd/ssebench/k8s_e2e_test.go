@@ -273,6 +273,11 @@ func TestK8s_shardsEndToEnd(t *testing.T) {
 	if err := cmd.Run(); exitStatus(err) != exitThreshold {
 		t.Errorf("collect with a failing threshold: exit %d, want %d", exitStatus(err), exitThreshold)
 	}
+	// compare reads a merged result like any other.
+	cmd = exec.Command(bin, "compare", "--format", "md", merged, merged)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("compare of the merged result with itself: %v\n%s", err, out)
+	}
 	// Every format renders the merged result.
 	for _, f := range []string{"text", "md", "html", "csv", "hgrm", "hlog", "svg"} {
 		cmd = exec.Command(bin, "report", "--format", f, merged)

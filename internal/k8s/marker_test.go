@@ -63,3 +63,25 @@ func TestExtract(t *testing.T) {
 		})
 	}
 }
+
+// FuzzExtract checks that no log makes Extract panic, and that it returns
+// either results or an error, never neither.
+func FuzzExtract(f *testing.F) {
+	var one bytes.Buffer
+	_ = WriteMarked(&one, &result.Report{Schema: result.Schema, Shard: &result.Shard{Index: 1, Count: 2}})
+	f.Add(one.String())
+	f.Add("x " + BeginMarker + "\nx {}\nx " + EndMarker + "\n")
+	f.Add(BeginMarker + "\n" + BeginMarker + "\n" + EndMarker)
+	f.Add("")
+	f.Fuzz(func(t *testing.T, log string) {
+		reps, err := Extract(strings.NewReader(log))
+		if (err == nil) == (len(reps) == 0) {
+			t.Fatalf("Extract = %d results, error %v; want one or the other", len(reps), err)
+		}
+		for _, r := range reps {
+			if r == nil {
+				t.Fatal("a nil result")
+			}
+		}
+	})
+}

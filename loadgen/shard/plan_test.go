@@ -135,3 +135,26 @@ func TestPlan_Apply(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParse checks that Parse accepts exactly the valid plans and that
+// what it accepts prints back the same.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"0/4", "3/4", "4/4", "-1/2", "1", "a/b", " 1 / 2 ", "0/100000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := Parse(s)
+		if err != nil {
+			if !errors.Is(err, ErrBadPlan) {
+				t.Fatalf("Parse(%q) error %v does not wrap ErrBadPlan", s, err)
+			}
+			return
+		}
+		if p.Validate() != nil {
+			t.Fatalf("Parse(%q) = %v, which does not validate", s, p)
+		}
+		if q, err := Parse(p.String()); err != nil || q != p {
+			t.Fatalf("Parse(%q) = %v; its String %q parses to %v, %v", s, p, p.String(), q, err)
+		}
+	})
+}
