@@ -16,9 +16,12 @@ import (
 // twice or missing).
 var ErrMismatch = errors.New("merge: the results are not the shards of one run")
 
-// perShardKeys are the config echo's keys whose values differ between
-// shards by design: each shard runs its share of them.
-var perShardKeys = []string{"subscribers", "connect_rate", "stages", "publish_rate"}
+// perShardKeys are the config echo's keys whose values may differ between
+// shards: each shard runs its share of the first four, and the others
+// describe the machine a shard ran on (its source addresses, where its
+// certificate files lie), not the load.
+var perShardKeys = []string{"subscribers", "connect_rate", "stages", "publish_rate",
+	"source_ips", "ca_file", "cert_file", "key_file"}
 
 // mismatch returns an ErrMismatch error naming the two inputs that differ.
 func mismatch(a, b Input, what string, va, vb any) error {
