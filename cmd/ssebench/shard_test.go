@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/ssebench/ssebench/reports/merge"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // dryRunConfig runs `ssebench run ARGS --dry-run` and returns the exit code,
@@ -137,4 +142,73 @@ func serveInProcess(tb testing.TB, args ...string) string {
 		<-done
 	})
 	return "http://" + listenAddr(tb, stderr.String)
+}
+
+// TestShards_publisherMode runs two shards in publisher mode against one
+// server: each publishes its half of the rate with its own run id and
+// times only its own events, so each shard's fan-out count is exactly its
+// subscribers times its own published events, although every subscriber
+// receives both shards' events; the merge adds them up exactly.
+func TestShards_publisherMode(t *testing.T) {
+	t.Parallel()
+	base := serveInProcess(t, "--rate", "0")
+	const shards, subs = 2, 10
+	at := time.Now().Add(time.Second).UTC().Format(time.RFC3339)
+	reps := make([]*result.Report, shards)
+	var wg sync.WaitGroup
+	errs := make([]string, shards)
+	for i := range shards {
+		wg.Go(func() {
+			var out, errOut bytes.Buffer
+			code := cmdRunCode(context.Background(), []string{"--shard", fmt.Sprintf("%d/%d", i, shards), "--subscribers", fmt.Sprint(subs),
+				"--duration", "1s", "--publish-url", base + "/publish?topic=default", "--publish-rate", "20",
+				"--start-at", at, "--quiet", "--format", "json", base + "/events"}, &out, &errOut)
+			if code != 0 {
+				errs[i] = fmt.Sprintf("shard %d exit %d: %s", i, code, errOut.String())
+				return
+			}
+			r, err := result.Read(&out)
+			if err != nil {
+				errs[i] = err.Error()
+				return
+			}
+			reps[i] = r
+		})
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != "" {
+			t.Fatal(e)
+		}
+	}
+	var in []merge.Input
+	var sent uint64
+	for i, r := range reps {
+		if r.Publish == nil || r.Publish.Sent == 0 {
+			t.Fatalf("shard %d published nothing", i)
+		}
+		if got, want := r.LatencyUS.Fanout.Count, int64(r.Subscribers.Connected)*int64(r.Publish.Sent); got != want {
+			t.Errorf("shard %d: fan-out count %d, want its %d subscribers × its %d events = %d", i, got, r.Subscribers.Connected, r.Publish.Sent, want)
+		}
+		if r.Shard.TotalPublishRate != 20 {
+			t.Errorf("shard %d: total publish rate %g, want 20", i, r.Shard.TotalPublishRate)
+		}
+		sent += r.Publish.Sent
+		in = append(in, merge.Input{Report: r})
+	}
+	m, err := merge.Merge(in, merge.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.LatencyUS.Fanout.Count, int64(subs/shards)*int64(sent); got != want {
+		t.Errorf("merged fan-out count %d, want %d", got, want)
+	}
+	if m.Publish.Sent != sent || m.DeliveryRatio == nil || *m.DeliveryRatio != 1 {
+		t.Errorf("merged publish %+v, delivery ratio %v; want %d sent, ratio 1", m.Publish, m.DeliveryRatio, sent)
+	}
+}
+
+// cmdRunCode runs `ssebench run` in this process and returns its exit code.
+func cmdRunCode(ctx context.Context, args []string, stdout, stderr *bytes.Buffer) int {
+	return exitCode(cmdRun(ctx, args, stdout, stderr), stderr)
 }
