@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/ssebench/ssebench/reports/result"
 )
@@ -38,16 +39,18 @@ func WriteMarked(w io.Writer, rep *result.Report) error {
 }
 
 // Extract reads every marked result in a log. A log line may carry a prefix
-// before the marker (`kubectl logs --prefix` or --timestamps); the lines
-// of that block then lose the same prefix. A block that begins and never
-// ends (a pod killed mid-write) is an error, as is a log without any.
+// before the marker: `kubectl logs --prefix` puts the same text before
+// every line of a pod, and --timestamps an RFC 3339 time, different on
+// every line; the lines of the block lose the same kind of prefix. A block
+// that begins and never ends (a pod killed mid-write) is an error, as is a
+// log without any.
 func Extract(r io.Reader) ([]*result.Report, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 64*1024*1024)
 	var (
 		out    []*result.Report
 		block  *bytes.Buffer
-		prefix string
+		prefix linePrefix
 		line   int
 		begin  int
 	)
@@ -56,11 +59,11 @@ func Extract(r io.Reader) ([]*result.Report, error) {
 		text := strings.TrimRight(sc.Text(), "\r")
 		if block == nil {
 			if i := strings.Index(text, BeginMarker); i >= 0 {
-				block, prefix, begin = &bytes.Buffer{}, text[:i], line
+				block, prefix, begin = &bytes.Buffer{}, parsePrefix(text[:i]), line
 			}
 			continue
 		}
-		body := strings.TrimPrefix(text, prefix)
+		body := prefix.strip(text)
 		if strings.TrimSpace(body) == EndMarker {
 			rep, err := result.Read(block)
 			if err != nil {
@@ -83,4 +86,38 @@ func Extract(r io.Reader) ([]*result.Report, error) {
 		return nil, ErrNoResult
 	}
 	return out, nil
+}
+
+// linePrefix is what a log viewer put before each line of a block: fixed
+// text (kubectl's --prefix), then, when stamped, a timestamp and a space
+// (kubectl's --timestamps).
+type linePrefix struct {
+	fixed   string
+	stamped bool
+}
+
+// parsePrefix reads the prefix found before the begin marker.
+func parsePrefix(p string) linePrefix {
+	trimmed := strings.TrimSuffix(p, " ")
+	if i := strings.LastIndexByte(trimmed, ' ') + 1; len(trimmed) < len(p) && isTimestamp(trimmed[i:]) {
+		return linePrefix{fixed: p[:i], stamped: true}
+	}
+	return linePrefix{fixed: p}
+}
+
+// strip removes the prefix from a line of the block.
+func (lp linePrefix) strip(line string) string {
+	line = strings.TrimPrefix(line, lp.fixed)
+	if lp.stamped {
+		if ts, rest, ok := strings.Cut(line, " "); ok && isTimestamp(ts) {
+			return rest
+		}
+	}
+	return line
+}
+
+// isTimestamp tells whether s is an RFC 3339 time, as kubectl writes them.
+func isTimestamp(s string) bool {
+	_, err := time.Parse(time.RFC3339Nano, s)
+	return err == nil
 }

@@ -23,6 +23,15 @@ func TestExtract(t *testing.T) {
 		lines := strings.SplitAfter(s, "\n")
 		return p + strings.Join(lines[:len(lines)-1], p)
 	}
+	// stamped puts prefix and a different timestamp before every line.
+	stamped := func(prefix, s string) string {
+		var b strings.Builder
+		for i, l := range strings.SplitAfter(strings.TrimSuffix(s, "\n"), "\n") {
+			ts := time.Date(2026, 1, 2, 15, 4, 5, i*1000, time.UTC).Format(time.RFC3339Nano)
+			b.WriteString(prefix + ts + " " + l)
+		}
+		return b.String() + "\n"
+	}
 	for _, tt := range []struct {
 		name    string
 		log     string
@@ -32,6 +41,8 @@ func TestExtract(t *testing.T) {
 		{"plain", "summary\n" + one.String() + "more output\n", []int{0}, ""},
 		{"two", one.String() + two.String(), []int{0, 1}, ""},
 		{"kubectl --prefix", prefixed("[pod/ssebench-0-x/ssebench] ", one.String()) + prefixed("[pod/ssebench-1-y/ssebench] ", two.String()), []int{0, 1}, ""},
+		{"kubectl --timestamps", stamped("", one.String()), []int{0}, ""},
+		{"kubectl --prefix --timestamps", stamped("[pod/ssebench-1-y/ssebench] ", two.String()), []int{1}, ""},
 		{"crlf", strings.ReplaceAll(one.String(), "\n", "\r\n"), []int{0}, ""},
 		{"none", "ssebench: cannot connect\n", nil, "no ssebench result"},
 		{"cut short", one.String()[:len(one.String())-40], nil, "never ends"},
