@@ -34,6 +34,7 @@ func Text(w io.Writer, r *result.Report) error {
 		line += "  INTERRUPTED"
 	}
 	b.WriteString(line + "\n")
+	b.WriteString(shardLine(r)) // text_shard.go
 	src := r.LatencySource
 	if src == "" {
 		src = "none (fan-out latency not measured)"

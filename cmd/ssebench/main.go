@@ -40,6 +40,8 @@ func commands() []command {
 		{"limits", "find the highest load a server sustains within SLOs, and probe its connection limits", cmdLimits},
 		{"bench", "benchmark several SSE servers side by side from a suite file, ranked with server CPU and memory", cmdBench},
 		{"compare", "compare a baseline with a new run and flag regressions (exit 4)", cmdCompare},
+		{"merge", "merge the results of a sharded run exactly, and judge thresholds on the whole", cmdMerge},
+		{"k8s", "render a Kubernetes Indexed Job for a sharded run; collect and merge its results", cmdK8s},
 		{"version", "print the version", cmdVersion},
 		{"help", "show help for a command", cmdHelp},
 	}

@@ -64,6 +64,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	sc := addScenarioFlags(fs)  // run_scenario.go
 	th := addThresholdFlags(fs) // run_threshold.go
 	repeat := addRepeatFlag(fs) // run_repeat.go
+	shard := addShardFlags(fs)  // shard.go
 	fs.StringVar(&rf.out, "out", "", "write the JSON result to `file`")
 	fs.StringVar(&rf.dump, "dump", "", "write every event and comment the first subscriber receives to `file` as JSON Lines, each as it arrives")
 	fs.StringVar(&rf.format, "format", "text", "summary `format` on stdout: "+strings.Join(reports.Names(), ", "))
@@ -93,6 +94,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	cfg.Tool = "ssebench/" + version
 	shape.apply(&cfg, setFlags(fs))
 	if err := lat.apply(&cfg); err != nil {
+		return err
+	}
+	if err := shard.apply(&cfg, len(pos) == 1); err != nil {
 		return err
 	}
 	if len(pos) == 1 {
@@ -146,6 +150,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer ro.close()
 
+	if err := shard.wait(ctx, stderr, rf.quiet); err != nil {
+		return err
+	}
 	prog := newProgress(stderr, rf.quiet, &cfg)
 	cfg.Progress = ro.chain(prog.update)
 	rep, runErr := loadgen.Run(ctx, cfg)
@@ -157,6 +164,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return runErr
 	}
 	th.evaluate(rep)
+	if err := shard.record(rep, stdout); err != nil {
+		return err
+	}
 	if rf.out != "" {
 		if err := reports.WriteFile(rf.out, rep); err != nil {
 			return fmt.Errorf("--out: %w", err)

@@ -81,6 +81,12 @@ type Report struct {
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	// Intervals is the time series of the run, one entry per interval.
 	Intervals []Interval `json:"intervals,omitempty"`
+	// Shard says which part of a sharded run this is (shard.go); absent
+	// for a whole run and for a merged result.
+	Shard *Shard `json:"shard,omitempty"`
+	// Shards lists the shards a merged result was built from (shard.go);
+	// absent unless the result is a merge.
+	Shards []ShardSummary `json:"shards,omitempty"`
 }
 
 // Subscribers counts subscriptions over the run.
