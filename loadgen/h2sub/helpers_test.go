@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/net/http2"
 
-	refserver "github.com/ssebench/ssebench/reference-server"
 	"github.com/ssebench/ssebench/loadgen/sse"
+	refserver "github.com/ssebench/ssebench/reference-server"
 )
 
 // modes are the protocols every engine behaviour is tested over: h2c with
@@ -149,11 +149,11 @@ func sseHeaders(w http.ResponseWriter) {
 
 // got is one stream's record in a recSink.
 type got struct {
-	status  int
-	ctype   string
-	events  []sse.Event // copies
+	status   int
+	ctype    string
+	events   []sse.Event // copies
 	comments int
-	ends    []error
+	ends     []error
 }
 
 // recSink records every call, per stream, and answers OnEnd with again.
