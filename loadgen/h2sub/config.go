@@ -101,7 +101,9 @@ func (c Config) withDefaults() (Config, target, error) {
 			if c.TLS != nil {
 				tc = c.TLS.Clone()
 			}
-			tc.NextProtos = []string{"h2"}
+			// http/1.1 too, so that a server without h2 completes the
+			// handshake and the failure can say what it chose.
+			tc.NextProtos = []string{"h2", "http/1.1"}
 			if tc.ServerName == "" {
 				tc.ServerName = u.Hostname()
 			}

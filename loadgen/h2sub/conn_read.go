@@ -542,4 +542,9 @@ func (c *conn) sweep(cutoff time.Time) {
 	for _, s := range late {
 		c.end(s, &Error{Class: ClassTimeout, Err: fmt.Errorf("no response headers within %s", c.client.cfg.HeaderTimeout)}, true)
 	}
+	if len(late) > 0 {
+		c.wmu.Lock()
+		c.flushLocked() // the resets; the reader may be waiting for a frame
+		c.wmu.Unlock()
+	}
 }
