@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -84,7 +85,7 @@ func TestClient_reconnectLastEventID(t *testing.T) {
 			sseHeaders(w)
 			if n == 1 {
 				fmt.Fprint(w, "retry: 30\nid: 7\ndata: a\n\nid: 8\n") // 8 is never committed
-				return                                                   // END_STREAM
+				return                                                // END_STREAM
 			}
 			fmt.Fprint(w, "id: 9\ndata: b\n\n")
 			w.(http.Flusher).Flush()
@@ -250,7 +251,9 @@ func TestClient_connectFailures(t *testing.T) {
 	ln.Close()
 	h1 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	t.Cleanup(h1.Close)
-	h1tls := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})) // ALPN http/1.1 only
+	h1tls := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	h1tls.Config.ErrorLog = log.New(io.Discard, "", 0)
+	h1tls.StartTLS() // ALPN http/1.1 only
 	t.Cleanup(h1tls.Close)
 	untrusted, _ := startH2(t, "h2", nil, http.NotFoundHandler())
 	untrusted.TLS = nil
