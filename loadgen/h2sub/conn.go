@@ -125,6 +125,32 @@ func (c *Client) newConn() (*conn, error) {
 		}
 		nc = tc
 	}
+	cn := c.initConn(nc)
+	if err := cn.writePreface(); err != nil {
+		nc.Close()
+		return nil, &Error{Class: ClassProtocol, Err: fmt.Errorf("HTTP/2 preface: %w", err)}
+	}
+	c.wg.Add(1)
+	go cn.readLoop()
+	select {
+	case <-cn.ready:
+	case <-ctx.Done():
+		nc.Close()
+		<-cn.ready
+		if c.ctx.Err() != nil {
+			return nil, ErrClosed
+		}
+		return nil, &Error{Class: ClassTimeout, Err: fmt.Errorf("no HTTP/2 SETTINGS from the server within %s", c.cfg.HeaderTimeout)}
+	}
+	if cn.readyErr != nil {
+		return nil, cn.readyErr
+	}
+	return cn, nil
+}
+
+// initConn returns the conn for an established transport connection, not
+// yet started.
+func (c *Client) initConn(nc net.Conn) *conn {
 	cn := &conn{
 		client:      c,
 		nc:          nc,
@@ -146,26 +172,7 @@ func (c *Client) newConn() (*conn, error) {
 	cn.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	cn.fr.MaxHeaderListSize = 1 << 20
 	cn.henc = hpack.NewEncoder(&cn.hbuf)
-	if err := cn.writePreface(); err != nil {
-		nc.Close()
-		return nil, &Error{Class: ClassProtocol, Err: fmt.Errorf("HTTP/2 preface: %w", err)}
-	}
-	c.wg.Add(1)
-	go cn.readLoop()
-	select {
-	case <-cn.ready:
-	case <-ctx.Done():
-		nc.Close()
-		<-cn.ready
-		if c.ctx.Err() != nil {
-			return nil, ErrClosed
-		}
-		return nil, &Error{Class: ClassTimeout, Err: fmt.Errorf("no HTTP/2 SETTINGS from the server within %s", c.cfg.HeaderTimeout)}
-	}
-	if cn.readyErr != nil {
-		return nil, cn.readyErr
-	}
-	return cn, nil
+	return cn
 }
 
 // writePreface sends the client preface, SETTINGS and the connection
