@@ -2,6 +2,7 @@ package h2sub
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -197,9 +198,21 @@ func (c *Client) dial() {
 		}
 		return
 	}
-	if n := cn.limit(); n > 0 {
-		c.guess = n
+	n := cn.limit()
+	if n == 0 {
+		// A server that takes no streams would have the client dial
+		// forever; fail this dial's share instead, as loadgen does.
+		failed := c.waiting[:min(len(c.waiting), c.guess)]
+		c.waiting = slices.Clone(c.waiting[len(failed):])
+		c.mu.Unlock()
+		cn.nc.Close()
+		cerr := &Error{Class: ClassProtocol, Err: errors.New("a new HTTP/2 connection accepts no streams (SETTINGS_MAX_CONCURRENT_STREAMS 0)")}
+		for _, s := range failed {
+			c.endIdle(s, cerr)
+		}
+		return
 	}
+	c.guess = n
 	c.conns = append(c.conns, cn)
 	c.mu.Unlock()
 	c.drain()

@@ -259,6 +259,11 @@ func (c *conn) open(s *Stream) {
 	c.writeRequest(s, frame)
 	c.flushLocked()
 	c.wmu.Unlock()
+	// Stream.Close sets closed, then looks for the connection; open stored
+	// the connection, then looks at closed: one of the two sees the other.
+	if s.closed.Load() {
+		c.cancel(s)
+	}
 }
 
 // writeRequest writes s's HEADERS (and CONTINUATION) and as much of its

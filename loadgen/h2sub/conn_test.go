@@ -368,3 +368,20 @@ func TestClient_connectionLost(t *testing.T) {
 		t.Errorf("b's ends = %v, want one protocol", gb.ends)
 	}
 }
+
+// TestClient_noStreams checks that a server whose SETTINGS allow no streams
+// fails the streams (protocol) instead of making the client dial forever.
+func TestClient_noStreams(t *testing.T) {
+	t.Parallel()
+	cfg := rawServer(t, []http2.Setting{{ID: http2.SettingMaxConcurrentStreams, Val: 0}}, func(rc *rawConn, n int) {
+		for rc.next() != nil {
+		}
+	})
+	c := newClient(t, cfg)
+	sink := newRecSink()
+	s := c.Subscribe(&Request{}, sink, "")
+	sink.wait(t, "the end", func(m map[*Stream]*got) bool { return m[s] != nil && len(m[s].ends) == 1 })
+	if g := sink.snapshot(s); ClassOf(g.ends[0]) != ClassProtocol || !strings.Contains(g.ends[0].Error(), "accepts no streams") {
+		t.Errorf("end = %v, want class %s saying the connection accepts no streams", g.ends[0], ClassProtocol)
+	}
+}
