@@ -28,6 +28,7 @@ type Client struct {
 	waiting []*Stream // streams waiting for a connection with room, FIFO
 	dialing int       // connections being opened
 	guess   int       // streams a new connection is expected to take
+	known   bool      // guess comes from a server's SETTINGS
 	timers  map[*Stream]*time.Timer
 	closed  bool
 }
@@ -165,6 +166,9 @@ func (c *Client) roomLocked() *conn {
 // connections being opened are expected to take.
 func (c *Client) dialLocked() {
 	for len(c.waiting) > c.dialing*c.guess && c.dialing < c.cfg.MaxDials {
+		if !c.known && c.dialing > 0 {
+			return // one at a time until a server says how many streams it takes
+		}
 		c.dialing++
 		c.wg.Add(1)
 		go c.dial()
@@ -212,7 +216,7 @@ func (c *Client) dial() {
 		}
 		return
 	}
-	c.guess = n
+	c.guess, c.known = n, true
 	c.conns = append(c.conns, cn)
 	c.mu.Unlock()
 	c.drain()
