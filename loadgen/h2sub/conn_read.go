@@ -203,7 +203,7 @@ func (c *conn) feed(s *Stream, data []byte) bool {
 		c.end(s, &Error{Class: ClassTooLarge, Err: err}, true)
 		return false
 	}
-	if n := s.rd.Comments(); n != s.comments {
+	if n := s.rd.Comments(); n != s.comments && !s.closed.Load() {
 		d := n - s.comments
 		s.comments = n
 		s.sink.OnComment(s, int(d))

@@ -31,7 +31,8 @@ type Sink interface {
 	// OnEnd is called once when the stream ends, with a non-nil error: an
 	// *Error with Class ClassEOF when the server ended the stream cleanly,
 	// another Class when it failed, ErrClosed when Client.Close ended it.
-	// It is not called after Stream.Close. Returning again=true opens the
+	// It is not called for a stream ended with Stream.Close (unless it was
+	// already under way; see Close). Returning again=true opens the
 	// stream anew after the given delay, with the last event ID in a
 	// Last-Event-ID header; ErrClosed ignores the answer.
 	OnEnd(s *Stream, err error) (again bool, after time.Duration)

@@ -64,9 +64,12 @@ func (s *Stream) Retry() (time.Duration, bool) { return s.rd.Retry() }
 func (s *Stream) Bytes() uint64 { return s.rd.Bytes() }
 
 // Close ends the stream for good: an open stream is reset (RST_STREAM
-// CANCEL), a queued or waiting one is dropped. OnEnd is not called, but a
-// call already running finishes. Close may be called from any goroutine,
-// the Sink's calls included.
+// CANCEL), a queued or waiting one is dropped, and OnEnd is not called for
+// it. Close does not wait for the connection's goroutine: a call already
+// running finishes, and the calls of the frame being handled (at most the
+// rest of its events, or an OnEnd that was under way) may still come after
+// Close returns; none come after that. Close may be called from any
+// goroutine, the Sink's calls included.
 func (s *Stream) Close() {
 	if s.closed.Swap(true) {
 		return
