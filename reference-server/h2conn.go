@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"time"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
@@ -25,9 +26,8 @@ import (
 // other than subscriptions run the Server's handler on a short-lived
 // goroutine and are answered in one piece (h2Response).
 //
-// TODO(i15): not yet served by the listener; serveH2C is the entry point
-// the cleartext side will route HTTP/2 prefaces to (see listener.go), and
-// shutdown must then send GOAWAY to these connections.
+// It serves cleartext connections when Config.leanH2C is set (see
+// httpServer); TLS connections keep net/http's HTTP/2 server.
 type h2Conn struct {
 	s  *Server
 	nc net.Conn
@@ -67,9 +67,11 @@ type h2Request struct {
 // per stream and for the connection.
 const h2Window = 1 << 20
 
-// serveH2C serves nc, whose client sent the HTTP/2 preface, until the
-// client leaves, ctx ends or the connection fails.
-func (s *Server) serveH2C(ctx context.Context, nc net.Conn) {
+// serveH2C serves nc, a cleartext HTTP/2 connection (read is set when its
+// preface was read already), until the client leaves, ctx ends, the Server
+// closes or the connection fails. When the Server closes, its streams have
+// ended (the hub ends them first); the connection then says GOAWAY.
+func (s *Server) serveH2C(ctx context.Context, nc net.Conn, read bool) {
 	c := &h2Conn{
 		s: s, nc: nc, br: bufio.NewReaderSize(nc, 4096), out: &outBuf{},
 		wake: make(chan struct{}, 1), streams: map[uint32]*h2Stream{}, bodies: map[uint32]*h2Request{},
@@ -82,8 +84,17 @@ func (s *Server) serveH2C(ctx context.Context, nc net.Conn) {
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	defer stop()
 	done := make(chan struct{})
+	go func() {
+		select {
+		case <-s.closing:
+			c.goAway(http2.ErrCodeNo)
+			time.Sleep(10 * time.Millisecond) // let the writer send it
+			nc.Close()
+		case <-done:
+		}
+	}()
 	go c.writeLoop(done)
-	err := c.readLoop()
+	err := c.readLoop(read)
 	c.shutdown(err)
 	close(done)
 }
@@ -133,13 +144,15 @@ func (c *h2Conn) wrote(err error) {
 }
 
 // readLoop reads the preface and then frames until the connection ends.
-func (c *h2Conn) readLoop() error {
-	preface := make([]byte, len(http2.ClientPreface))
-	if _, err := io.ReadFull(c.br, preface); err != nil {
-		return err
-	}
-	if string(preface) != http2.ClientPreface {
-		return errors.New("refserver: not an HTTP/2 preface")
+func (c *h2Conn) readLoop(read bool) error {
+	if !read {
+		preface := make([]byte, len(http2.ClientPreface))
+		if _, err := io.ReadFull(c.br, preface); err != nil {
+			return err
+		}
+		if string(preface) != http2.ClientPreface {
+			return errors.New("refserver: not an HTTP/2 preface")
+		}
 	}
 	c.mu.Lock()
 	c.wrote(c.fr.WriteSettings(

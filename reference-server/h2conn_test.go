@@ -37,7 +37,7 @@ func startH2C(tb testing.TB, cfg Config) (*Server, string, *http.Client) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				s.serveH2C(ctx, nc)
+				s.serveH2C(ctx, nc, false)
 			}()
 		}
 	}()
@@ -155,5 +155,44 @@ func TestH2Conn_slowClient(t *testing.T) {
 	waitFor(t, 5*time.Second, "one subscriber left", func() bool { return srv.Stats().Subscribers == 1 })
 	if got := srv.Stats().BacklogBytes; got > 64<<10 {
 		t.Errorf("BacklogBytes = %d after the cut", got)
+	}
+}
+
+// TestServer_h2cNetHTTP covers cleartext HTTP/2 served by net/http, the
+// default while the frame-level path is new (the h2c test mode uses that).
+func TestServer_h2cNetHTTP(t *testing.T) {
+	t.Parallel()
+	srv, err := New(Config{Addr: "127.0.0.1:0", Rate: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.cfg.leanH2C {
+		t.Skip(leanH2CEnv + " is set")
+	}
+	addr, err := srv.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	e := &env{m: "h2c", srv: srv, addr: addr, url: "http://" + addr}
+	s := mustSubscribe(t, e.newClient(t, 0), e.url+"/events")
+	// net/http sends a Date header; the frame-level path does not.
+	if s.resp.ProtoMajor != 2 || s.resp.Header.Get("Date") == "" {
+		t.Fatalf("ProtoMajor %d, Date %q; want HTTP/2 from net/http", s.resp.ProtoMajor, s.resp.Header.Get("Date"))
+	}
+	a, b := s.mustNext(t), s.mustNext(t)
+	if b.id != a.id+1 {
+		t.Errorf("ids %d, %d; want consecutive", a.id, b.id)
+	}
+}
+
+// TestServer_h2cLeanPath checks that the h2c test mode reaches the
+// frame-level path, so the whole suite covers it.
+func TestServer_h2cLeanPath(t *testing.T) {
+	t.Parallel()
+	e := mode("h2c").start(t, Config{Rate: 50})
+	s := mustSubscribe(t, e.client, e.url+"/events")
+	if s.resp.ProtoMajor != 2 || s.resp.Header.Get("Date") != "" {
+		t.Errorf("ProtoMajor %d, Date %q; want HTTP/2 from h2Conn (no Date)", s.resp.ProtoMajor, s.resp.Header.Get("Date"))
 	}
 }
