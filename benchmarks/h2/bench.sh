@@ -17,8 +17,14 @@
 # N, each sampled after every stream is open and a few seconds have passed,
 # so fixed costs (runtime, buffers) drop out.
 #
+# The server's side of `idle` is net/http's HTTP/2 server by default; with
+# SSEBENCH_LEAN_H2C=1 in the environment the reference server serves
+# cleartext HTTP/2 on its frame-level path (no goroutine per stream):
+#
+#   SSEBENCH_LEAN_H2C=1 flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh idle
+#
 # Environment: OUT (folder for binaries, logs and results; default a new temp
-# folder), PORT (default 29800).
+# folder), PORT (default 29800), SSEBENCH_LEAN_H2C (see above).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -93,10 +99,12 @@ idle() {
 	small=$(hold_rss 200)
 	big=$(hold_rss "$n")
 	stop_server
-	awk -v a="$small" -v b="$big" -v n="$n" 'BEGIN {
+	local path="net/http HTTP/2 server"
+	[ "${SSEBENCH_LEAN_H2C:-}" = 1 ] && path="frame-level h2c path, SSEBENCH_LEAN_H2C=1"
+	awk -v a="$small" -v b="$big" -v n="$n" -v path="$path" 'BEGIN {
 		split(a, s, " "); split(b, l, " ")
 		printf "idle h2c, N=%d over 8 connections: engine RSS %d KiB at 200, %d KiB at %d => %.2f KiB per stream\n", n, s[1], l[1], n, (l[1] - s[1]) / (n - 200)
-		printf "                                 server RSS %d KiB at 200, %d KiB at %d => %.2f KiB per stream\n", s[2], l[2], n, (l[2] - s[2]) / (n - 200)
+		printf "                                 server RSS %d KiB at 200, %d KiB at %d => %.2f KiB per stream (%s)\n", s[2], l[2], n, (l[2] - s[2]) / (n - 200), path
 	}'
 	grep -h 'open in' "$OUT/hold-$n.log" || true
 }
@@ -138,7 +146,7 @@ all)
 	cpu
 	;;
 *)
-	sed -n '2,22p' "$0"
+	sed -n '2,28p' "$0"
 	exit 2
 	;;
 esac

@@ -139,12 +139,19 @@ func (c *Client) enqueue(s *Stream) {
 		c.endIdle(s, ErrClosed)
 		return
 	}
-	if len(c.waiting) == 0 {
-		if cn := c.roomLocked(); cn != nil {
-			c.mu.Unlock()
-			cn.open(s)
-			return
-		}
+	if len(c.waiting) > 0 {
+		// Streams wait, so a dial is in flight or a drain is running
+		// (see dial and drain), and either takes this one in turn.
+		// Dialling here would count room that the drain is about to
+		// fill as missing, and open connections nobody needs.
+		c.waiting = append(c.waiting, s)
+		c.mu.Unlock()
+		return
+	}
+	if cn := c.roomLocked(); cn != nil {
+		c.mu.Unlock()
+		cn.open(s)
+		return
 	}
 	c.waiting = append(c.waiting, s)
 	c.dialLocked()
