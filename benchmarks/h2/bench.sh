@@ -11,7 +11,9 @@
 #   flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh idle [N]  # RSS per idle h2c stream, engine and server (N=50000, 8 connections)
 #   flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh cpu       # CPU per delivered event at 100k events/s: engine, and
 #                                                                   # `ssebench run` over h1 and h2c for comparison
-#   flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh all
+#   SSEBENCH_LEAN_H2C=1 flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh million [N]
+#                                                      # N subscribers (1,000,000) at 100,000 deliveries/s in all
+#   flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh all   # idle and cpu
 #
 # RSS per stream is the slope between a run with 200 streams and one with
 # N, each sampled after every stream is open and a few seconds have passed,
@@ -138,15 +140,59 @@ cpu() {
 	stop_server
 }
 
+# million N: N subscribers (default 1,000,000) on 100 topics, each topic
+# publishing one event every 10 s on average (Poisson), so 100,000
+# deliveries/s in all; reports RSS per subscriber on each side, the time to
+# open every stream, the delivery ratio and fan-out p50/p99 over 60 s.
+million() {
+	local n=$1
+	build
+	local gens=()
+	for i in $(seq 0 99); do
+		gens+=(--generator "topic=t$i,rate=0.1,pattern=poisson,payload=64")
+	done
+	start_server "${gens[@]}"
+	local s0
+	s0=$(rss_kib "$SP")
+	"$OUT/h2hold" -url "$BASE/events" -n "$n" -topics 100 -warm 5s -hold 60s >"$OUT/million.txt" 2>"$OUT/million.log" &
+	CP=$!
+	local t=0
+	while [ "$(server_subs)" != "$n" ]; do
+		sleep 1
+		t=$((t + 1))
+		kill -0 "$CP" 2>/dev/null || break
+		[ $t -gt 900 ] && { echo "only $(server_subs) of $n connected" >&2; break; }
+	done
+	sleep 30 # into the measured window
+	local c s
+	c=$(rss_kib "$CP")
+	s=$(rss_kib "$SP")
+	wait "$CP" || true
+	CP=
+	stop_server
+	local path="net/http HTTP/2 server"
+	[ "${SSEBENCH_LEAN_H2C:-}" = 1 ] && path="frame-level h2c path"
+	awk -v c="$c" -v s="$s" -v s0="$s0" -v n="$n" -v path="$path" 'BEGIN {
+		printf "million: %d subscribers; client RSS %d KiB => %.2f KiB per subscriber (fixed costs included)\n", n, c, c / n
+		printf "         server RSS %d KiB (%d KiB before) => %.2f KiB per subscriber (%s)\n", s, s0, (s - s0) / n, path
+	}'
+	awk '{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "         %d of %d streams open in %s s on %d connections; over 60 s: %d events (%s/s), delivery ratio %s, gaps %s, fan-out p50 %.1f ms, p99 %.1f ms; client CPU %s%% of one core (%s us per event)\n",
+			v["open"], v["streams"], v["connect_s"], v["conns"], v["events"], v["events_per_s"], v["delivery_ratio"], v["gaps"], v["p50_us"] / 1000, v["p99_us"] / 1000, v["cpu_percent"], v["us_per_event"]
+	}' "$OUT/million.txt"
+}
+
 case "${1:-all}" in
 idle) idle "${2:-50000}" ;;
 cpu) cpu ;;
+million) million "${2:-1000000}" ;;
 all)
 	idle 50000
 	cpu
 	;;
 *)
-	sed -n '2,28p' "$0"
+	sed -n '2,30p' "$0"
 	exit 2
 	;;
 esac

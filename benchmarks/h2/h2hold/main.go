@@ -33,10 +33,11 @@ func main() {
 	url := flag.String("url", "http://127.0.0.1:29800/events", "event stream URL (http:// = h2c)")
 	n := flag.Int("n", 1000, "streams to hold")
 	conns := flag.Int("conns", 1, "spread the streams over at least this many connections")
+	topics := flag.Int("topics", 0, "subscribe stream i to topic t<i mod topics> (0 = the default topic)")
 	hold := flag.Duration("hold", 10*time.Second, "how long to hold the streams once all are open")
 	warm := flag.Duration("warm", 2*time.Second, "wait this long after all are open before measuring")
 	flag.Parse()
-	if err := run(*url, *n, *conns, *warm, *hold); err != nil {
+	if err := run(*url, *n, *conns, *topics, *warm, *hold); err != nil {
 		fmt.Fprintln(os.Stderr, "h2hold:", err)
 		os.Exit(1)
 	}
@@ -110,7 +111,7 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func run(url string, n, conns int, warm, hold time.Duration) error {
+func run(url string, n, conns, topics int, warm, hold time.Duration) error {
 	cfg := h2sub.Config{URL: url, HeaderTimeout: 60 * time.Second}
 	if conns > 1 {
 		cfg.MaxStreamsPerConn = (n + conns - 1) / conns
@@ -121,10 +122,16 @@ func run(url string, n, conns int, warm, hold time.Duration) error {
 	}
 	defer c.Close()
 	a := &agg{lat: hdrhistogram.New(1, 60_000_000, 3)}
-	req := &h2sub.Request{}
+	reqs := []*h2sub.Request{{}}
+	if topics > 0 {
+		reqs = make([]*h2sub.Request, topics)
+		for i := range reqs {
+			reqs[i] = &h2sub.Request{Path: fmt.Sprintf("/events?topic=t%d", i)}
+		}
+	}
 	start := time.Now()
-	for range n {
-		c.Subscribe(req, &sub{a: a}, "")
+	for i := range n {
+		c.Subscribe(reqs[i%len(reqs)], &sub{a: a}, "")
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -154,8 +161,13 @@ func run(url string, n, conns int, warm, hold time.Duration) error {
 	if ev > 0 {
 		perEv = float64(cpu.Microseconds()) / float64(ev)
 	}
-	fmt.Printf("streams=%d open=%d connect_s=%.2f conns=%d events=%d events_per_s=%.0f cpu_s=%.2f cpu_percent=%.0f us_per_event=%.3f gaps=%d p50_us=%d p99_us=%d ended=%d\n",
+	gaps := a.gaps.Load() - gap0
+	ratio := 1.0
+	if ev+gaps > 0 {
+		ratio = float64(ev) / float64(ev+gaps)
+	}
+	fmt.Printf("streams=%d open=%d connect_s=%.2f conns=%d events=%d events_per_s=%.0f cpu_s=%.2f cpu_percent=%.0f us_per_event=%.3f gaps=%d delivery_ratio=%.6f p50_us=%d p99_us=%d ended=%d\n",
 		n, a.open.Load(), connect.Seconds(), c.Stats().Conns, ev, float64(ev)/el.Seconds(), cpu.Seconds(),
-		100*cpu.Seconds()/el.Seconds(), perEv, a.gaps.Load()-gap0, p50, p99, a.ended.Load())
+		100*cpu.Seconds()/el.Seconds(), perEv, gaps, ratio, p50, p99, a.ended.Load())
 	return nil
 }
