@@ -71,7 +71,9 @@ stop_server() {
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-server_subs() { curl -sf "$BASE/stats" | sed -n 's/.*"subscribers":\([0-9]*\).*/\1/p'; }
+# server_subs prints the server's open streams (the first "subscribers"
+# key of /stats; topic_stats has one per topic).
+server_subs() { curl -sf "$BASE/stats" | grep -o '"subscribers":[0-9]*' | head -1 | cut -d: -f2; }
 
 # hold_rss N: hold N streams with h2hold, and print "client_KiB server_KiB"
 # sampled 5 s after every stream is open.
