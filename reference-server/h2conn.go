@@ -42,6 +42,7 @@ type h2Conn struct {
 	closed  bool
 	streams map[uint32]*h2Stream
 	bodies  map[uint32]*h2Request // requests whose body is still arriving
+	answers map[uint32]*h2Body    // answers whose body waits for window
 	lastID  uint32                // the highest client stream ID seen
 	window  int32                 // the connection's send window
 	initWin int32                 // the client's SETTINGS_INITIAL_WINDOW_SIZE
@@ -75,7 +76,8 @@ func (s *Server) serveH2C(ctx context.Context, nc net.Conn, read bool) {
 	c := &h2Conn{
 		s: s, nc: nc, br: bufio.NewReaderSize(nc, 4096), out: &outBuf{},
 		wake: make(chan struct{}, 1), streams: map[uint32]*h2Stream{}, bodies: map[uint32]*h2Request{},
-		window: 65535, initWin: 65535, maxData: 16384,
+		answers: map[uint32]*h2Body{},
+		window:  65535, initWin: 65535, maxData: 16384,
 	}
 	c.fr = http2.NewFramer(c.out, c.br)
 	c.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
@@ -87,9 +89,7 @@ func (s *Server) serveH2C(ctx context.Context, nc net.Conn, read bool) {
 	go func() {
 		select {
 		case <-s.closing:
-			c.goAway(http2.ErrCodeNo)
-			time.Sleep(10 * time.Millisecond) // let the writer send it
-			nc.Close()
+			c.closeGracefully(done)
 		case <-done:
 		}
 	}()
@@ -97,6 +97,37 @@ func (s *Server) serveH2C(ctx context.Context, nc net.Conn, read bool) {
 	err := c.readLoop(read)
 	c.shutdown(err)
 	close(done)
+}
+
+// closeGracefully ends the connection as the Server closes: the hub ends
+// every stream (END_STREAM), and answers finish, within ShutdownTimeout;
+// then GOAWAY is sent and the connection closed.
+func (c *h2Conn) closeGracefully(done <-chan struct{}) {
+	deadline := time.Now().Add(c.s.cfg.ShutdownTimeout)
+	wait := func(cond func() bool) bool {
+		for time.Now().Before(deadline) {
+			c.mu.Lock()
+			ok := cond()
+			c.mu.Unlock()
+			if ok {
+				return true
+			}
+			select {
+			case <-done:
+				return false
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		return true
+	}
+	if !wait(func() bool { return len(c.streams)+len(c.answers) == 0 }) {
+		return
+	}
+	c.goAway(http2.ErrCodeNo)
+	if wait(func() bool { return len(c.out.b) == 0 }) {
+		time.Sleep(10 * time.Millisecond) // the writer's last Write
+	}
+	c.nc.Close()
 }
 
 // writeLoop sends out's bytes as they come, one write per batch.
@@ -218,7 +249,7 @@ func (c *h2Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 		return fmt.Errorf("refserver: HEADERS on stream %d", id)
 	}
 	c.lastID = id
-	full := uint32(len(c.streams)+len(c.bodies)) >= c.s.cfg.MaxStreams
+	full := uint32(len(c.streams)+len(c.bodies)+len(c.answers)) >= c.s.cfg.MaxStreams
 	c.mu.Unlock()
 	if full {
 		c.resetStream(id, http2.ErrCodeRefusedStream)
@@ -337,16 +368,49 @@ func (c *h2Conn) respond(id uint32, w *h2Response) {
 	}
 	body := w.body.Bytes()
 	c.writeHeadFields(id, w.status(), w.header, len(body) == 0)
-	for len(body) > 0 {
-		n := min(len(body), int(c.maxData))
-		// TODO(i15): answers are sent whole, regardless of the client's
-		// windows (they are short: publish results, stats, errors); the
-		// connection window is charged, so streams wait for it.
-		c.wrote(c.fr.WriteData(id, n == len(body), body[:n]))
-		c.window -= int32(n)
-		body = body[n:]
+	if len(body) > 0 {
+		// The body goes out within the client's windows, like a stream's
+		// events; what does not fit waits for WINDOW_UPDATE.
+		b := &h2Body{id: id, window: c.initWin, rest: body}
+		c.answers[id] = b
+		c.sendBodyLocked(b)
 	}
 	c.kick()
+}
+
+// h2Body is the rest of an answer's body that waits for flow-control
+// window.
+type h2Body struct {
+	id     uint32
+	window int32
+	rest   []byte
+}
+
+// sendBodyLocked sends what the windows allow of b, ending the stream with
+// its last byte. c.mu is held.
+func (c *h2Conn) sendBodyLocked(b *h2Body) {
+	for len(b.rest) > 0 {
+		n := min(len(b.rest), int(c.window), int(b.window), int(c.maxData))
+		if n <= 0 {
+			return
+		}
+		c.wrote(c.fr.WriteData(b.id, n == len(b.rest), b.rest[:n]))
+		c.window -= int32(n)
+		b.window -= int32(n)
+		b.rest = b.rest[n:]
+	}
+	delete(c.answers, b.id)
+}
+
+// drainAllLocked sends what waited for window, streams and answers. c.mu
+// is held.
+func (c *h2Conn) drainAllLocked(t *tally) {
+	for _, s := range c.streams {
+		s.drainLocked(t)
+	}
+	for _, b := range c.answers {
+		c.sendBodyLocked(b)
+	}
 }
 
 // writeHead writes a response head with one content type. c.mu is held.
@@ -416,14 +480,18 @@ func (c *h2Conn) sendDataLocked(s *h2Stream, b []byte) int {
 func (c *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 	var t tally
 	c.mu.Lock()
-	if f.StreamID == 0 {
-		c.window = int32(min(int64(c.window)+int64(f.Increment), 1<<31-1))
-		for _, s := range c.streams {
-			s.drainLocked(&t)
-		}
-	} else if s := c.streams[f.StreamID]; s != nil {
-		s.window = int32(min(int64(s.window)+int64(f.Increment), 1<<31-1))
+	switch inc := int64(f.Increment); {
+	case f.StreamID == 0:
+		c.window = int32(min(int64(c.window)+inc, 1<<31-1))
+		c.drainAllLocked(&t)
+	case c.streams[f.StreamID] != nil:
+		s := c.streams[f.StreamID]
+		s.window = int32(min(int64(s.window)+inc, 1<<31-1))
 		s.drainLocked(&t)
+	case c.answers[f.StreamID] != nil:
+		b := c.answers[f.StreamID]
+		b.window = int32(min(int64(b.window)+inc, 1<<31-1))
+		c.sendBodyLocked(b)
 	}
 	c.mu.Unlock()
 	t.addTo(&c.s.counters)
@@ -446,6 +514,9 @@ func (c *h2Conn) onSettings(f *http2.SettingsFrame) error {
 			for _, s := range c.streams {
 				s.window += d
 			}
+			for _, b := range c.answers {
+				b.window += d
+			}
 		case http2.SettingMaxFrameSize:
 			c.maxData = st.Val
 		case http2.SettingHeaderTableSize:
@@ -454,9 +525,7 @@ func (c *h2Conn) onSettings(f *http2.SettingsFrame) error {
 		return nil
 	})
 	c.wrote(c.fr.WriteSettingsAck())
-	for _, s := range c.streams {
-		s.drainLocked(&t)
-	}
+	c.drainAllLocked(&t)
 	c.mu.Unlock()
 	t.addTo(&c.s.counters)
 	c.kick()
@@ -468,13 +537,14 @@ func (c *h2Conn) onReset(id uint32) {
 	c.mu.Lock()
 	s := c.streams[id]
 	delete(c.bodies, id)
+	delete(c.answers, id)
 	if s != nil {
 		s.gone = true // no END_STREAM or RST back
 		delete(c.streams, id)
-		if n := len(s.queue); n > 0 {
+		if n := s.queued(); n > 0 {
 			c.s.counters.backlogBytes.Add(-int64(n))
-			s.queue = nil
 		}
+		s.queue, s.qoff = nil, 0
 	}
 	c.mu.Unlock()
 	if s != nil {
@@ -506,10 +576,10 @@ func (c *h2Conn) shutdown(error) {
 	streams := make([]*h2Stream, 0, len(c.streams))
 	for _, s := range c.streams {
 		s.gone = true
-		if n := len(s.queue); n > 0 {
+		if n := s.queued(); n > 0 {
 			c.s.counters.backlogBytes.Add(-int64(n))
-			s.queue = nil
 		}
+		s.queue, s.qoff = nil, 0
 		streams = append(streams, s)
 	}
 	clear(c.streams)

@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -9,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
 
 // startH2C starts a Server whose connections are all served by h2Conn, the
@@ -194,5 +198,55 @@ func TestServer_h2cLeanPath(t *testing.T) {
 	s := mustSubscribe(t, e.client, e.url+"/events")
 	if s.resp.ProtoMajor != 2 || s.resp.Header.Get("Date") != "" {
 		t.Errorf("ProtoMajor %d, Date %q; want HTTP/2 from h2Conn (no Date)", s.resp.ProtoMajor, s.resp.Header.Get("Date"))
+	}
+}
+
+// TestH2Conn_answerFlowControl checks that an answer longer than the
+// client's window waits for WINDOW_UPDATE instead of overrunning it.
+func TestH2Conn_answerFlowControl(t *testing.T) {
+	t.Parallel()
+	_, base, _ := startH2C(t, Config{})
+	nc, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(nc, http2.ClientPreface)
+	fr := http2.NewFramer(nc, nc)
+	const window = 100
+	fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: window})
+	var hbuf bytes.Buffer
+	enc := hpack.NewEncoder(&hbuf)
+	for _, f := range [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", "x"}, {":path", "/metrics"}} {
+		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hbuf.Bytes(), EndStream: true, EndHeaders: true})
+	got, updated := 0, false
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("after %d body bytes: %v", got, err)
+		}
+		d, ok := f.(*http2.DataFrame)
+		if !ok || d.StreamID != 1 {
+			continue
+		}
+		got += len(d.Data())
+		if !updated && got > window {
+			t.Fatalf("%d body bytes before any WINDOW_UPDATE, window %d", got, window)
+		}
+		if d.StreamEnded() {
+			break
+		}
+		if got == window && !updated {
+			// Everything the window allowed: nothing more may come
+			// until the update, which lets the rest through.
+			updated = true
+			fr.WriteWindowUpdate(1, 1<<20)
+		}
+	}
+	if !updated || got < 1000 {
+		t.Errorf("body of %d bytes, window update sent %t; want a body past the window", got, updated)
 	}
 }

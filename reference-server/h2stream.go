@@ -18,10 +18,11 @@ type h2Stream struct {
 
 	// Under c.mu.
 	window      int32  // the client's window for this stream
-	queue       []byte // bytes waiting for window
-	queueFrames int    // event frames with bytes in queue
-	reset       bool   // end with RST_STREAM: too slow, or the client reset it
-	gone        bool   // the stream left the connection
+	queue       []byte // queue[qoff:] waits for window
+	qoff        int
+	queueFrames int  // event frames with bytes in queue
+	reset       bool // end with RST_STREAM: too slow, or the client reset it
+	gone        bool // the stream left the connection
 }
 
 var _ subscriber = (*h2Stream)(nil)
@@ -72,7 +73,7 @@ func (s *h2Stream) deliver(t *topic, frames []frame, r *round) status {
 // the rest, applying the slow policy past the bound. c.mu is held.
 func (s *h2Stream) sendLocked(frames []frame, r *round) status {
 	c := s.c
-	if len(s.queue) > 0 {
+	if s.queued() > 0 {
 		return s.queueLocked(frames, r) // older bytes first
 	}
 	for i := range frames {
@@ -82,7 +83,7 @@ func (s *h2Stream) sendLocked(frames []frame, r *round) status {
 		if n < len(b) {
 			// Out of window: keep the rest of this frame and queue
 			// everything after it.
-			s.queue = append(s.queue[:0], b[n:]...)
+			s.queue, s.qoff = append(s.queue[:0], b[n:]...), 0
 			r.backlog += int64(len(b) - n)
 			if frames[i].seq != 0 {
 				s.queueFrames = 1
@@ -101,7 +102,7 @@ func (s *h2Stream) sendLocked(frames []frame, r *round) status {
 
 // queueLocked appends frames behind the queue, within max. c.mu is held.
 func (s *h2Stream) queueLocked(frames []frame, r *round) status {
-	room := s.max - len(s.queue)
+	room := s.max - s.queued()
 	if size := framesLen(frames); size > room {
 		if !s.drop {
 			n := uint64(events(frames))
@@ -117,6 +118,12 @@ func (s *h2Stream) queueLocked(frames []frame, r *round) status {
 		r.rejected += n
 		frames = frames[:k]
 	}
+	if s.qoff > 0 && s.qoff >= len(s.queue)/2 {
+		// Reclaim the sent part once it is at least half: each byte is
+		// moved at most once more, however slowly the queue drains.
+		s.queue = s.queue[:copy(s.queue, s.queue[s.qoff:])]
+		s.qoff = 0
+	}
 	for i := range frames {
 		s.queue = append(s.queue, frames[i].b...)
 	}
@@ -130,22 +137,26 @@ func (s *h2Stream) queueLocked(frames []frame, r *round) status {
 // drainLocked sends what the windows now allow of the queue; the reader
 // calls it after WINDOW_UPDATE and SETTINGS. c.mu is held.
 func (s *h2Stream) drainLocked(t *tally) {
-	if len(s.queue) == 0 || s.gone {
+	if s.queued() == 0 || s.gone {
 		return
 	}
-	n := s.c.sendDataLocked(s, s.queue)
+	n := s.c.sendDataLocked(s, s.queue[s.qoff:])
 	t.bytes += uint64(n)
 	t.backlog -= int64(n)
-	s.queue = s.queue[:copy(s.queue, s.queue[n:])]
-	if len(s.queue) == 0 {
+	s.qoff += n
+	if s.queued() == 0 {
 		t.frames += uint64(s.queueFrames)
 		t.flushes++
 		s.queueFrames = 0
+		s.queue, s.qoff = s.queue[:0], 0
 		if cap(s.queue) > keepQueueCap {
 			s.queue = nil
 		}
 	}
 }
+
+// queued returns the bytes waiting for window. c.mu is held.
+func (s *h2Stream) queued() int { return len(s.queue) - s.qoff }
 
 // keepQueueCap is the largest queue buffer kept once a queue drains.
 const keepQueueCap = 4 << 10
@@ -180,10 +191,10 @@ func (s *h2Stream) leaveLocked() {
 	s.gone = true
 	c := s.c
 	delete(c.streams, s.id)
-	if n := len(s.queue); n > 0 {
+	if n := s.queued(); n > 0 {
 		c.s.counters.backlogBytes.Add(-int64(n))
-		s.queue = nil
 	}
+	s.queue, s.qoff = nil, 0
 	if c.closed {
 		return
 	}
