@@ -74,6 +74,10 @@ type aggregator struct {
 	// answered but never got one.
 	everConn int
 	failed   int
+
+	// replay keeps the latency of events replayed after a reconnect apart
+	// (replay.go).
+	replay replayLog
 }
 
 func newAggregator(n, nshards int, start time.Time) *aggregator {

@@ -74,7 +74,9 @@ type Config struct {
 	SelfCheckOptions
 
 	// Dump, when set, receives every event of the first subscriber as one
-	// JSON line {"type","data","id"}. Written from one goroutine.
+	// JSON line {"type","data","id"}, and every comment as
+	// {"comment":"…"}, each written (and flushed, when Dump has a Flush
+	// method) as it arrives. Written from one goroutine.
 	Dump io.Writer `json:"-"`
 	// Progress, when set, is called with every interval of the result's
 	// time series: each Interval and once at the end. Calls never overlap

@@ -19,7 +19,11 @@
 //
 // A stream that ends is reconnected as EventSource does (reconnect.go), and
 // a self-check (selfcheck.go) tells when the load generator, not the server,
-// was the bottleneck.
+// was the bottleneck. Redirects are followed as EventSource does
+// (redirect.go). Event ids are read as servers really send them (package
+// ids): gaps and duplicates are counted only when the ids are sequences,
+// per topic for composite ids, and replayed events after a reconnect are
+// kept out of the fan-out latency (replay.go).
 //
 // Fan-out latency comes from a LatencySource (Config.Latency). A
 // WallClockStamp subtracts the publish time the server put in each event

@@ -79,9 +79,12 @@ type LatencyOptions struct {
 	// the marker anywhere in each event's data. The report then has
 	// fan-out latency from ssebench's own send time, the publish request
 	// latency (successful requests, from when each was due) and the
-	// delivery ratio: events received ÷ the subscribers holding a stream
-	// when each was sent, over the events whose publish succeeded
-	// (duplicates count, so it can exceed 1). http or https.
+	// delivery ratio: unique (event, subscriber) deliveries ÷ the
+	// subscribers holding a stream when each event was sent, over the
+	// events whose publish succeeded; it never exceeds 1, and repeated
+	// deliveries are counted apart (publisher_audience.go); telling them
+	// apart costs one bit per published event per subscriber. http or
+	// https.
 	PublishURL string `json:"publish_url,omitempty"`
 	// PublishMethod is the request method. "" means DefaultPublishMethod.
 	PublishMethod string `json:"publish_method,omitempty"`

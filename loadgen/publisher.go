@@ -56,7 +56,15 @@ type publisher struct {
 	n       int       // requests the schedule can hold
 	table   *seqTable
 	clock   *steadyClock
-	holding func() int // subscribers holding a stream now
+
+	// The audience: streams held now and the epoch of the last join,
+	// leave or send (publisher_audience.go).
+	aud   sync.Mutex
+	audN  int
+	epoch uint64
+	// duplicates counts markers a subscriber received again; replayed,
+	// events published before the stream that delivered them joined.
+	duplicates, replayed atomic.Uint64
 
 	next    atomic.Int64 // the next request index a worker takes
 	started sync.Once
@@ -85,8 +93,7 @@ var (
 var _ LatencySource = (*publisher)(nil)
 
 // newPublisher returns the publisher of cfg, or nil without PublishURL.
-// holding reports how many subscribers hold a stream at a moment.
-func newPublisher(cfg *Config, holding func() int) (*publisher, error) {
+func newPublisher(cfg *Config) (*publisher, error) {
 	if cfg.PublishURL == "" {
 		return nil, nil
 	}
@@ -116,7 +123,6 @@ func newPublisher(cfg *Config, holding func() int) (*publisher, error) {
 		runID:   hex.EncodeToString(id[:]),
 		base:    time.Now(),
 		clock:   newSteadyClock(),
-		holding: holding,
 		latency: result.NewLatencyHistogram(),
 	}
 	p.client, p.tr = newPublishClient(o.PublishConcurrency, o.PublishTimeout)
@@ -150,30 +156,15 @@ func (p *publisher) Name() string { return "publisher" }
 
 // Latency implements LatencySource: it finds the run's marker in data and
 // returns the time since its request was sent, counting the delivery. It
-// does not allocate and takes no lock.
+// does not allocate and takes no lock. Subscribers use deliver instead,
+// which counts each subscriber's delivery once.
 func (p *publisher) Latency(data []byte, received time.Time) (time.Duration, bool) {
-	i := bytes.Index(data, p.prefix)
-	if i < 0 {
-		return 0, false
-	}
-	var seq uint64
-	j := i + len(p.prefix)
-	for ; j < len(data) && isDigit(data[j]) && j-i-len(p.prefix) < 19; j++ {
-		seq = seq*10 + uint64(data[j]-'0')
-	}
-	if seq == 0 || seq > uint64(p.n) {
-		return 0, false
-	}
-	e := p.table.get(int(seq) - 1)
+	_, e := p.lookup(data)
 	if e == nil {
 		return 0, false
 	}
-	sent := e.sentNS.Load()
-	if sent == 0 {
-		return 0, false
-	}
 	e.delivered.Add(1)
-	return received.Sub(p.base) - time.Duration(sent-1), true
+	return received.Sub(p.base) - time.Duration(e.sentNS.Load()-1), true
 }
 
 // steady tells the publisher the steady state began (on) or ended at now.
@@ -253,12 +244,11 @@ func (p *publisher) send(k int, due time.Time, buf []byte) []byte {
 		req.Host = p.host
 	}
 	e := p.table.entry(k)
-	e.expect.Store(uint32(p.holding()))
-	e.sentNS.Store(int64(now.Sub(p.base)) + 1)
+	p.stamp(e, now)
 	resp, err := p.client.Do(req)
 	// A subscriber that joined or left while the request was in flight
 	// may or may not have been subscribed when the server fanned it out.
-	if uint32(p.holding()) != e.expect.Load() {
+	if uint32(p.audience()) != e.expect.Load() {
 		e.unsettled.Store(true)
 	}
 	if err == nil {
@@ -297,11 +287,4 @@ func (p *publisher) record(e *pubEntry, lat time.Duration, err error) {
 	if us := lat.Microseconds(); latencyInRange(us) {
 		_ = p.latency.RecordValue(us)
 	}
-}
-
-// streamsHeld returns how many subscribers hold a stream now.
-func streamsHeld(a *aggregator) int {
-	a.connMu.Lock()
-	defer a.connMu.Unlock()
-	return a.connected
 }

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,35 @@ func BenchmarkPublisher_Latency(b *testing.B) {
 	for b.Loop() {
 		if _, ok := p.Latency(data, recv); !ok {
 			b.Fatal("no match")
+		}
+	}
+}
+
+// BenchmarkPublisher_deliver is the subscribers' per-event path in
+// publisher mode: Latency's search plus the unique-delivery check (one bit
+// per event per subscriber) and the audience epochs. Every event is new to
+// its subscriber, as in a run without duplicates.
+func BenchmarkPublisher_deliver(b *testing.B) {
+	const n = 1 << 16
+	p := &publisher{base: time.Now(), n: n, table: newSeqTable(n)}
+	p.prefixS = "ssebench-0a1b2c3d4e5f-"
+	p.prefix = []byte(p.prefixS)
+	datas := make([][]byte, n)
+	for i := range datas {
+		p.table.entry(i).sentNS.Store(1)
+		p.table.entry(i).epoch.Store(2)
+		datas[i] = []byte(fmt.Sprintf(`{"channel":"prices","message":"{\"ssebench\":\"ssebench-0a1b2c3d4e5f-%d\"}","pad":"%s"}`, i+1, strings.Repeat("x", 64)))
+	}
+	recv := time.Now()
+	w := streamEpochs{up: 1}
+	var seen seenSet
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%n == 0 {
+			seen = seenSet{} // a new subscriber: every event is new again
+		}
+		if _, kind := p.deliver(&seen, datas[i%n], recv, w); kind != deliveryLive {
+			b.Fatalf("delivery %d = %v, want live", i, kind)
 		}
 	}
 }

@@ -121,7 +121,8 @@ func (p *publisher) fill(rep *result.Report) error {
 	if err != nil {
 		return err
 	}
-	rep.Publish = &result.Publish{Sent: p.sent, Failed: p.failed, LatencyUS: lat}
+	rep.Publish = &result.Publish{Sent: p.sent, Failed: p.failed, LatencyUS: lat,
+		Duplicates: p.duplicates.Load(), Replayed: p.replayed.Load()}
 	if rep.DurationS > 0 {
 		rep.Publish.RatePerS = float64(p.sent) / rep.DurationS
 	}
@@ -156,6 +157,9 @@ func (p *publisher) fill(rep *result.Report) error {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("none of the %d events ssebench published reached a subscriber with its marker (%s<seq>): check that --publish-url publishes to the stream the subscribers read and that the server passes the body through", p.sent, p.prefixS))
 	case counted+unsettled < p.sent:
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the delivery ratio counts the %d of %d published events that were sent at least %s (--publish-drain) before the streams closed", counted, p.sent, p.o.PublishDrain))
+	}
+	if d := p.duplicates.Load(); d > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("subscribers received %d published events they already had (the server repeated them); the delivery ratio counts each event once per subscriber", d))
 	}
 	if unsettled > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d published events were in flight while subscribers joined or left, so who should have got them is unknown; the delivery ratio leaves them out", unsettled))

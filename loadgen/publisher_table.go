@@ -18,12 +18,15 @@ type pubEntry struct {
 	// before the request is written, so it is set by the time any
 	// subscriber can see the event.
 	sentNS atomic.Int64
-	// delivered counts the events carrying this request's marker, over all
-	// subscribers.
+	// delivered counts the subscribers in its audience that received it,
+	// each once.
 	delivered atomic.Uint32
 	// expect is the number of subscribers holding a stream when it was
 	// sent: the deliveries a lossless server makes.
 	expect atomic.Uint32
+	// epoch orders the send against the audience's joins and leaves
+	// (publisher_audience.go).
+	epoch atomic.Uint64
 	// state is pubPending, pubOK or pubFailed.
 	state atomic.Uint32
 	// unsettled is set when the number of subscribers holding a stream

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,10 +25,24 @@ type pubsub struct {
 	// stall, when set, delays the answer to publish number n; publishes
 	// are served one at a time, so a stall holds up every later one.
 	stall func(n int) time.Duration
+	// copies, when set, says how many copies of publish n subscription
+	// number sub (from 0, in the order they came) gets; 1 without it.
+	copies func(sub, n int) int
+	// cut, when set, ends subscription sub's stream right after publish n
+	// when it returns true.
+	cut func(sub, n int) bool
+	// replay, when > 0, makes the server keep every frame and answer a
+	// subscription with a Last-Event-ID L by first replaying the frames
+	// from L-replay+1 on: the last replay frames it had, again (a sloppy
+	// resume), and everything published since. retry: 20 starts every
+	// stream.
+	replay int
 
 	serial    sync.Mutex // one publish at a time
 	mu        sync.Mutex
-	subs      map[chan []byte]struct{}
+	subs      map[chan []byte]int
+	nsubs     int
+	history   [][]byte
 	published int
 	dropped   atomic.Int64
 }
@@ -58,8 +73,20 @@ func (ps *pubsub) publish(w http.ResponseWriter, r *http.Request) {
 	} else {
 		env, _ := json.Marshal(map[string]any{"channel": "test", "id": n, "message": string(body)})
 		frame := fmt.Appendf(nil, "id: %d\ndata: %s\n\n", n, env)
-		for ch := range ps.subs {
-			ch <- frame
+		if ps.replay > 0 {
+			ps.history = append(ps.history, frame)
+		}
+		for ch, sub := range ps.subs {
+			copies := 1
+			if ps.copies != nil {
+				copies = ps.copies(sub, n)
+			}
+			for range copies {
+				ch <- frame
+			}
+			if ps.cut != nil && ps.cut(sub, n) {
+				ch <- nil
+			}
 		}
 	}
 	ps.mu.Unlock()
@@ -76,9 +103,15 @@ func (ps *pubsub) subscribe(w http.ResponseWriter, r *http.Request) {
 	ch := make(chan []byte, 1<<12)
 	ps.mu.Lock()
 	if ps.subs == nil {
-		ps.subs = map[chan []byte]struct{}{}
+		ps.subs = map[chan []byte]int{}
 	}
-	ps.subs[ch] = struct{}{}
+	ps.subs[ch] = ps.nsubs
+	ps.nsubs++
+	if last, err := strconv.Atoi(r.Header.Get("Last-Event-ID")); err == nil && ps.replay > 0 {
+		for _, f := range ps.history[max(0, last-ps.replay):] {
+			ch <- f
+		}
+	}
 	ps.mu.Unlock()
 	defer func() {
 		ps.mu.Lock()
@@ -86,11 +119,17 @@ func (ps *pubsub) subscribe(w http.ResponseWriter, r *http.Request) {
 		ps.mu.Unlock()
 	}()
 	sseHeaders(w)
+	if ps.replay > 0 {
+		fmt.Fprint(w, "retry: 20\n\n")
+	}
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case f := <-ch:
+			if f == nil {
+				return // cut
+			}
 			if _, err := w.Write(f); err != nil {
 				return
 			}
@@ -367,4 +406,80 @@ func ptrString(f *float64) string {
 		return "none"
 	}
 	return fmt.Sprint(*f)
+}
+
+// TestRun_publisher_uniqueDeliveries: a hub that sends each event twice to
+// half the subscribers and never to the other half delivered half of what
+// it should: the ratio counts each (event, subscriber) once, never above 1,
+// and the second copies are counted apart.
+func TestRun_publisher_uniqueDeliveries(t *testing.T) {
+	t.Parallel()
+	const subs, rate = 10, 50
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			t.Parallel()
+			ps := &pubsub{copies: func(sub, _ int) int { return 2 * (sub % 2) }}
+			events, publish := startPubSub(t, ps)
+			rep, err := run(t, t.Context(), Config{URL: events, Protocol: proto, Subscribers: subs, Duration: time.Second,
+				LatencyOptions: LatencyOptions{PublishURL: publish, PublishRate: rate, PublishDrain: 300 * time.Millisecond}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.DeliveryRatio == nil || *rep.DeliveryRatio != 0.5 {
+				t.Errorf("delivery_ratio = %v, want 0.5", ptrString(rep.DeliveryRatio))
+			}
+			p := rep.Publish
+			if got, want := p.Duplicates, p.Sent*subs/2; got != want {
+				t.Errorf("publish.duplicates = %d, want %d (one per event per doubled subscriber)", got, want)
+			}
+			if got, want := rep.LatencyUS.Fanout.Count, int64(p.Sent*subs/2); got != want {
+				t.Errorf("fan-out latency count = %d, want %d (one per unique delivery)", got, want)
+			}
+		})
+	}
+}
+
+// TestRun_publisher_replayingReconnect: every stream is cut after the 5th
+// event; the subscriber reconnects with Last-Event-ID: 5 and the server
+// replays its last 3 events (3, 4, 5: duplicates) and everything published
+// while the subscriber was away (replays), then goes on live. Nothing was
+// lost, so the ratio is exactly 1; replayed events count once, and their
+// latency (which measures the reconnection) is kept out of fan-out.
+func TestRun_publisher_replayingReconnect(t *testing.T) {
+	t.Parallel()
+	const subs, rate, overlap = 6, 50, 3
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			t.Parallel()
+			ps := &pubsub{replay: overlap, cut: func(sub, n int) bool { return n == 5 && sub < subs }}
+			events, publish := startPubSub(t, ps)
+			rep, err := run(t, t.Context(), Config{URL: events, Protocol: proto, Subscribers: subs, Duration: 1500 * time.Millisecond,
+				LatencyOptions: LatencyOptions{PublishURL: publish, PublishRate: rate}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.DeliveryRatio == nil || *rep.DeliveryRatio != 1 {
+				t.Errorf("delivery_ratio = %v, want exactly 1", ptrString(rep.DeliveryRatio))
+			}
+			p := rep.Publish
+			if got, want := rep.Subscribers.Reconnects, int64(subs); got != want {
+				t.Errorf("reconnects = %d, want %d", got, want)
+			}
+			if got, want := p.Duplicates, uint64(overlap*subs); got != want {
+				t.Errorf("publish.duplicates = %d, want %d", got, want)
+			}
+			// The ids alone cannot tell this replay from a restart (see
+			// package ids): the lower id after the reconnect is a reset.
+			if got, want := rep.Events.IDResets, uint64(subs); got != want {
+				t.Errorf("events.id_resets = %d, want %d", got, want)
+			}
+			if p.Replayed == 0 || int64(p.Replayed) != rep.LatencyUS.Replayed.Count {
+				t.Errorf("publish.replayed = %d, latency_us.replayed.count = %d; want equal and > 0", p.Replayed, rep.LatencyUS.Replayed.Count)
+			}
+			// Every subscriber received every event once: live or replayed.
+			if got, want := uint64(rep.LatencyUS.Fanout.Count)+p.Replayed, p.Sent*subs; got != want {
+				t.Errorf("fan-out + replayed = %d, want %d (each event once per subscriber)", got, want)
+			}
+		})
+	}
 }

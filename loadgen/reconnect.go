@@ -54,7 +54,7 @@ func retryable(class string) bool {
 // headers arrived (so the attempt has a time to headers).
 func gotHeaders(class string) bool {
 	switch class {
-	case ClassStatus, ClassContentType, ClassNoContent:
+	case ClassStatus, ClassContentType, ClassNoContent, ClassRedirect:
 		return true
 	}
 	return false
@@ -82,7 +82,10 @@ const readBufferBytes = 1024
 
 func (s *subscriber) reader(body io.Reader) *sse.Reader {
 	if s.rd == nil {
-		s.rd = sse.NewReader(body, sse.Options{MaxEventBytes: s.cfg.MaxEventBytes, BufferBytes: readBufferBytes})
+		s.rd = sse.NewReader(body, sse.Options{MaxEventBytes: s.cfg.MaxEventBytes, BufferBytes: readBufferBytes, Comment: s.comment})
+		if s.cfg.LastEventID != "" {
+			s.rd.SetLastEventID([]byte(s.cfg.LastEventID))
+		}
 	} else {
 		s.rd.Reset(body)
 	}
@@ -90,9 +93,13 @@ func (s *subscriber) reader(body io.Reader) *sse.Reader {
 }
 
 // setLastEventID adds the Last-Event-ID header when the subscriber has a
-// last event ID from an earlier stream of its session; connect calls it.
+// last event ID: from an earlier stream of its session, else
+// Config.LastEventID (--last-event-id); connect calls it.
 func (s *subscriber) setLastEventID(req *http.Request) {
 	if s.rd == nil {
+		if s.cfg.LastEventID != "" {
+			req.Header.Set("Last-Event-ID", s.cfg.LastEventID)
+		}
 		return
 	}
 	if id := s.rd.LastEventID(); len(id) > 0 {

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/ssebench/ssebench/loadgen/ids"
 	"github.com/ssebench/ssebench/reports/result"
 )
 
@@ -37,6 +38,10 @@ type counters struct {
 	// lost counts events missing by sequence id across a reconnect (also
 	// counted in gaps).
 	lost uint64
+	// idResets counts ids that went down after a reconnect (recorder_ids.go);
+	// ids tallies the form of the ids, added when a session ends.
+	idResets uint64
+	ids      ids.Tally
 }
 
 func (c *counters) add(o counters) {
@@ -48,6 +53,8 @@ func (c *counters) add(o counters) {
 	c.latencyOutOfRange += o.latencyOutOfRange
 	c.errors += o.errors
 	c.lost += o.lost
+	c.idResets += o.idResets
+	c.ids.Add(o.ids)
 }
 
 // shard holds the per-event histograms shared by a group of Recorders. Its

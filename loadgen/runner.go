@@ -36,7 +36,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 
 	// Publisher mode: ssebench publishes the events itself, in the steady
 	// state only, and is their latency source (publisher.go).
-	pub, err := newPublisher(&cfg, func() int { return streamsHeld(agg) })
+	pub, err := newPublisher(&cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -208,6 +208,9 @@ func buildReport(cfg *Config, agg *aggregator, start, end time.Time, interrupted
 		}
 	}
 	if err := agg.fillShape(cfg, rep, end.Sub(start)); err != nil {
+		return nil, err
+	}
+	if err := fillIDs(rep, agg); err != nil { // report_ids.go
 		return nil, err
 	}
 	return rep, nil

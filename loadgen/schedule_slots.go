@@ -22,6 +22,10 @@ type slot struct {
 	// waits for the previous one's done); read once every session returned.
 	connected bool // got a stream at least once
 	answered  bool // a first connection attempt had an answer
+
+	// seen holds the published markers the slot received, in publisher
+	// mode (publisher_audience.go).
+	seen seenSet
 }
 
 // slots starts and stops subscriber sessions for the driver. start and stop

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/ssebench/ssebench/loadgen/ids"
 	"github.com/ssebench/ssebench/loadgen/sse"
 )
 
@@ -29,10 +30,22 @@ type subscriber struct {
 	// as Last-Event-ID) and the server's retry: value. nil before the
 	// first stream.
 	rd *sse.Reader
-	// seqSeen and lastSeq follow the numeric event ids across
-	// reconnections, so the events lost in between are counted.
-	seqSeen bool
-	lastSeq uint64
+	// ids follows the event ids across reconnections (loadgen/ids), so
+	// that gaps, duplicates and resets are counted as the stream's id
+	// scheme allows.
+	ids ids.Tracker
+	// streams counts the streams of the session so far.
+	streams int
+	// lastBytes is rd.Bytes() when bytes were last booked: every event
+	// and every comment books what was read since.
+	lastBytes uint64
+	// pub is the run's publisher in publisher mode, else nil; epochs
+	// place the session's streams in its audience, and seen holds the
+	// markers received when the subscriber runs without a slot
+	// (publisher_audience.go).
+	pub    *publisher
+	epochs streamEpochs
+	seen   seenSet
 }
 
 // run holds the session: it connects, reads the stream, and reconnects when
@@ -55,7 +68,12 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 		established bool      // the session had a stream
 		lostAt      time.Time // when it lost it; zero while it holds one
 	)
+	s.pub, _ = s.cfg.Latency.(*publisher)
+	if s.cfg.LastEventID != "" {
+		s.ids.Seed([]byte(s.cfg.LastEventID))
+	}
 	defer func() {
+		s.rec.idTally(s.ids.Tally())
 		if first {
 			first = false
 			answered() // cancelled before any answer: nothing to count
@@ -101,6 +119,9 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 			s.slot.connected = true
 		}
 		s.agg.streamUp(now.Sub(start).Microseconds(), reconnectUS)
+		if s.pub != nil {
+			s.epochs.up = s.pub.join()
+		}
 		s.rec.setUp(true)
 		// Only the body is kept: the response's headers and request are
 		// garbage from here on, which matters with thousands of streams.
@@ -109,6 +130,9 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 		err := s.read(ctx, body, start)
 		body.Close()
 		s.rec.setUp(false)
+		if s.pub != nil {
+			s.epochs = streamEpochs{prevUp: s.epochs.up, prevDown: s.pub.leave()}
+		}
 		if ctx.Err() != nil {
 			s.agg.streamDown(nil)
 			return
@@ -150,6 +174,15 @@ func (s *subscriber) connect(ctx context.Context) (*http.Response, *ConnError) {
 	}
 	s.setLastEventID(req) // on reconnection (reconnect.go)
 	resp, err := s.open.open(req)
+	for hops := 1; err == nil && isRedirect(resp.StatusCode) && resp.Header.Get("Location") != ""; hops++ {
+		resp.Body.Close()
+		var cerr *ConnError
+		if req, cerr = s.redirect(req, resp, hops); cerr != nil { // redirect.go
+			return nil, cerr
+		}
+		s.open.stats().redirects.Add(1)
+		resp, err = s.open.open(req)
+	}
 	if err != nil {
 		return nil, classifyDial(err)
 	}
@@ -172,28 +205,48 @@ func (s *subscriber) connect(ctx context.Context) (*http.Response, *ConnError) {
 // clean end of stream by the server).
 func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) error {
 	rd := s.reader(body)
+	if s.streams++; s.streams > 1 {
+		s.ids.Reconnected()
+	}
 	var (
-		ev        sse.Event
-		lastBytes uint64
-		comments  = rd.Comments() // rd counts over every stream of the session
-		first     = true
-		prevAt    time.Time // when the previous event on this stream arrived
-		// resumed: this stream follows one that carried numeric ids, so
-		// its first numeric id tells how many events the reconnect lost.
-		resumed = s.seqSeen
+		ev     sse.Event
+		first  = true
+		prevAt time.Time // when the previous event on this stream arrived
+		// replays: events published before this stream began are
+		// replays of a reconnection, not live fan-out (replay.go).
+		replays = s.streams > 1
 	)
-	lastBytes = rd.Bytes()
+	s.lastBytes = rd.Bytes()
 	src := s.cfg.Latency
 	for rd.Next(&ev) {
+		if s.dump != nil {
+			writeDump(s.dump, &ev)
+		}
+		n := rd.Bytes()
+		if notice, ok := ids.ParseNotice(ev.Type, ev.Data); ok {
+			// The server's lost notice: exactly the events it names are
+			// missing, and it is not itself an event.
+			st := s.ids.Notice(ev.ID, notice)
+			s.rec.idNotice(st.Gaps, st.Lost, st.Resets)
+			s.rec.extra(n-s.lastBytes, 0, 0)
+			s.lastBytes = n
+			continue
+		}
 		if first {
 			first = false
 			s.agg.firstEventAfter(ev.At.Sub(start).Microseconds())
 		}
 		latUS, oor := int64(-1), false
-		if src != nil {
+		if s.pub != nil {
+			latUS, oor = s.published(&ev)
+		} else if src != nil {
 			if d, ok := src.Latency(ev.Data, ev.At); ok {
 				latUS = d.Microseconds()
 				oor = !latencyInRange(latUS)
+				if replays && !oor && ev.At.Add(-d).Before(start) {
+					s.agg.replay.record(latUS)
+					latUS = -1
+				}
 			}
 		}
 		gapUS := int64(-1) // inter-event gap on this stream, µs
@@ -201,33 +254,15 @@ func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) 
 			gapUS = ev.At.Sub(prevAt).Microseconds()
 		}
 		prevAt = ev.At
-		var gaps, dups uint64
-		if id, ok := parseSeq(ev.ID); ok {
-			switch {
-			case !s.seqSeen:
-				s.seqSeen, s.lastSeq = true, id
-			case id > s.lastSeq:
-				gaps, s.lastSeq = id-s.lastSeq-1, id
-			default:
-				dups = 1
-			}
-			if resumed && gaps > 0 {
-				s.rec.lost(gaps)
-			}
-			resumed = false
+		st := s.ids.Observe(ev.ID)
+		if st.Lost > 0 || st.Resets > 0 {
+			s.rec.idNotice(0, st.Lost, st.Resets) // Gaps go with the event
 		}
-		n := rd.Bytes()
-		s.rec.event(latUS, oor, gapUS, n-lastBytes, gaps, dups)
-		lastBytes = n
-		if c := rd.Comments(); c != comments {
-			s.rec.extra(0, c-comments, 0)
-			comments = c
-		}
-		if s.dump != nil {
-			writeDump(s.dump, &ev)
-		}
+		s.rec.event(latUS, oor, gapUS, n-s.lastBytes, st.Gaps, st.Dups)
+		s.lastBytes = n
 	}
-	s.rec.extra(rd.Bytes()-lastBytes, rd.Comments()-comments, 0)
+	s.rec.extra(rd.Bytes()-s.lastBytes, 0, 0)
+	s.lastBytes = rd.Bytes()
 	err := rd.Err()
 	if ctx.Err() != nil {
 		return nil
@@ -238,19 +273,35 @@ func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) 
 	return err
 }
 
-// parseSeq parses a decimal sequence id without allocating.
-func parseSeq(b []byte) (uint64, bool) {
-	if len(b) == 0 || len(b) > 19 {
-		return 0, false
+// published measures an event in publisher mode: the latency of a live
+// delivery, -1 for anything else (a replay's latency goes to the replay
+// log; a duplicate's is not kept).
+func (s *subscriber) published(ev *sse.Event) (latUS int64, oor bool) {
+	seen := &s.seen
+	if s.slot != nil {
+		seen = &s.slot.seen // a slot's sessions never overlap
 	}
-	var v uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
+	d, kind := s.pub.deliver(seen, ev.Data, ev.At, s.epochs)
+	switch kind {
+	case deliveryLive:
+		latUS = d.Microseconds()
+		return latUS, !latencyInRange(latUS)
+	case deliveryReplayed:
+		s.agg.replay.record(d.Microseconds())
 	}
-	return v, true
+	return -1, false
+}
+
+// comment books a comment line, and the bytes read up to it, as soon as the
+// reader sees it (a heartbeat-only stream dispatches no event to book them
+// with), and writes it to the dump.
+func (s *subscriber) comment(text []byte) {
+	n := s.rd.Bytes()
+	s.rec.extra(n-s.lastBytes, 1, 0)
+	s.lastBytes = n
+	if s.dump != nil {
+		writeDumpComment(s.dump, text)
+	}
 }
 
 // dumpLine is one event of the --dump file.
@@ -260,12 +311,32 @@ type dumpLine struct {
 	ID   string `json:"id"`
 }
 
-// writeDump writes ev as one JSON line. Dump errors are ignored: the dump is
-// a debugging aid and must not fail the measurement.
+// dumpComment is one comment of the --dump file.
+type dumpComment struct {
+	Comment string `json:"comment"`
+}
+
+// writeDump writes ev as one JSON line.
 func writeDump(w io.Writer, ev *sse.Event) {
-	b, err := json.Marshal(dumpLine{Type: string(ev.Type), Data: string(ev.Data), ID: string(ev.ID)})
+	writeDumpLine(w, dumpLine{Type: string(ev.Type), Data: string(ev.Data), ID: string(ev.ID)})
+}
+
+// writeDumpComment writes a comment's text as one JSON line.
+func writeDumpComment(w io.Writer, text []byte) {
+	writeDumpLine(w, dumpComment{Comment: string(text)})
+}
+
+// writeDumpLine writes v as one JSON line and flushes it when w buffers,
+// so that someone tailing the dump sees each line as it arrives. Dump
+// errors are ignored: the dump is a debugging aid and must not fail the
+// measurement.
+func writeDumpLine(w io.Writer, v any) {
+	b, err := json.Marshal(v)
 	if err != nil {
 		return
 	}
 	_, _ = w.Write(append(b, '\n'))
+	if f, ok := w.(interface{ Flush() error }); ok {
+		_ = f.Flush()
+	}
 }

@@ -26,6 +26,11 @@ type TargetOptions struct {
 	Header RequestHeader `json:"header,omitempty"`
 	// Body of every request. "" means no body.
 	Body string `json:"body,omitempty"`
+	// LastEventID is sent as the Last-Event-ID header of each subscriber's
+	// first request, as though it resumed a stream that ended after the
+	// event with this id; gaps then count from it. Reconnections send the
+	// last id received, as EventSource does. "" means none.
+	LastEventID string `json:"last_event_id,omitempty"`
 
 	// Insecure skips verification of the server's certificate (https only).
 	Insecure bool `json:"insecure,omitempty"`
@@ -65,6 +70,9 @@ func (o *TargetOptions) validate() []error {
 				errs = append(errs, fmt.Errorf("--header %q: invalid value %q", name, v))
 			}
 		}
+	}
+	if strings.ContainsAny(o.LastEventID, "\x00\r\n") {
+		errs = append(errs, fmt.Errorf("--last-event-id %q: an event id cannot hold NUL, CR or LF", o.LastEventID))
 	}
 	if o.Insecure && o.CAFile != "" {
 		errs = append(errs, errors.New("--insecure and --ca contradict each other: --insecure trusts any certificate"))

@@ -18,7 +18,8 @@ import (
 // and the HTTP/2 stream limit the server advertised. It is written once per
 // connection or stream, never per event, so one mutex is enough.
 type transportStats struct {
-	conns atomic.Int64 // TCP connections opened
+	conns     atomic.Int64 // TCP connections opened
+	redirects atomic.Int64 // redirects subscribers followed (redirect.go)
 
 	mu       sync.Mutex
 	protos   map[string]int // Response.Proto → subscribers
@@ -95,6 +96,7 @@ func summarize(m map[string]int) string {
 // says so where a reader looks first.
 func fillTransport(rep *result.Report, op opener) {
 	rep.Transport = op.stats().transport()
+	rep.Subscribers.Redirects = op.stats().redirects.Load()
 	if n := rep.Errors[ClassProtocolMismatch]; n > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: %d subscriber connects failed: %s",
 			ClassProtocolMismatch, n, rep.ErrorSamples[ClassProtocolMismatch]))

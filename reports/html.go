@@ -162,6 +162,9 @@ func htmlCards(rs []*result.Report, runs []htmlRun) []htmlCard {
 		}),
 		card("Gaps", func(r *result.Report) htmlValue {
 			e := r.Events
+			if !lossMeasured(e.IDScheme) {
+				return htmlValue{Text: "n/a", Sub: "ids: " + e.IDScheme + ", not sequences"}
+			}
 			return htmlValue{Text: result.FormatCount(int64(e.Gaps)), Sub: fmt.Sprintf("%d duplicates", e.Duplicates), Bad: e.Gaps > 0 || e.Duplicates > 0}
 		}),
 		card("Errors", func(r *result.Report) htmlValue {

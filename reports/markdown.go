@@ -22,9 +22,13 @@ func Markdown(w io.Writer, r *result.Report) error {
 	s, e := r.Subscribers, r.Events
 	b.WriteString("| subscribers | connected | failed | dropped | reconnects | events | events/s | MB/s | gaps | duplicates |\n")
 	b.WriteString("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %d | %.0f | %.2f | %d | %d |\n\n",
+	gaps, dups := fmt.Sprint(e.Gaps), fmt.Sprint(e.Duplicates)
+	if !lossMeasured(e.IDScheme) {
+		gaps, dups = "n/a", "n/a" // the ids are not sequences
+	}
+	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %d | %.0f | %.2f | %s | %s |\n\n",
 		s.Requested, s.Connected, s.Failed, s.Dropped, s.Reconnects,
-		e.Received, e.RatePerS, e.BytesPerS/1e6, e.Gaps, e.Duplicates)
+		e.Received, e.RatePerS, e.BytesPerS/1e6, gaps, dups)
 
 	b.WriteString("| latency (ms) | count | min | mean | p50 | p90 | p99 | p99.9 | max |\n")
 	b.WriteString("|:--|--:|--:|--:|--:|--:|--:|--:|--:|\n")

@@ -148,6 +148,10 @@ func TestText_golden(t *testing.T) {
 	r.Publish = &result.Publish{Sent: 500, Failed: 1, RatePerS: 100, LatencyUS: r.LatencyUS.Connect}
 	r.Ramp = &result.Phase{DurationS: 0.4, Events: 120}
 	r.Events.LostOnReconnect = 3
+	r.Events.IDScheme, r.Events.IDResets = "composite", 1
+	r.Subscribers.Redirects = 2
+	r.Publish.Duplicates, r.Publish.Replayed = 4, 6
+	r.LatencyUS.Replayed = r.LatencyUS.Connect
 	r.PerSubscriberEvents = r.LatencyUS.Connect
 	r.SelfCheck = result.SelfCheck{CPUPercent: 187, Cores: 2, ReaderLagUS: 25300, Saturated: true}
 	r.Interrupted = true
@@ -156,6 +160,22 @@ func TestText_golden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "text_full.golden", buf.Bytes())
+
+	// Ids that are not sequences: loss is not measured, and says so.
+	r = sample(t)
+	r.Events.IDScheme = "opaque"
+	buf.Reset()
+	if err := Text(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "text_opaque_ids.golden", buf.Bytes())
+	buf.Reset()
+	if err := Markdown(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "| n/a | n/a |") {
+		t.Errorf("markdown of a run with opaque ids shows gaps and duplicates as measured:\n%s", buf.String())
+	}
 }
 
 func TestWriteFile_atomic(t *testing.T) {

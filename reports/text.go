@@ -42,19 +42,40 @@ func Text(w io.Writer, r *result.Report) error {
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	s := r.Subscribers
-	fmt.Fprintf(tw, "subscribers\t%d requested\t%d connected\t%d failed\t%d dropped\t%d reconnects\n",
-		s.Requested, s.Connected, s.Failed, s.Dropped, s.Reconnects)
+	fmt.Fprintf(tw, "subscribers\t%d requested\t%d connected\t%d failed\t%d dropped\t%d reconnects", s.Requested, s.Connected, s.Failed, s.Dropped, s.Reconnects)
+	if s.Redirects > 0 {
+		fmt.Fprintf(tw, "\t%d redirects", s.Redirects)
+	}
+	fmt.Fprintln(tw)
 	e := r.Events
-	fmt.Fprintf(tw, "events\t%d received\t%.0f/s\t%.2f MB/s\t%d gaps\t%d duplicates\t%d comments\n",
-		e.Received, e.RatePerS, e.BytesPerS/1e6, e.Gaps, e.Duplicates, e.Comments)
+	gaps, dups := fmt.Sprintf("%d gaps", e.Gaps), fmt.Sprintf("%d duplicates", e.Duplicates)
+	if !lossMeasured(e.IDScheme) {
+		gaps, dups = "gaps n/a", "duplicates n/a"
+	}
+	fmt.Fprintf(tw, "events\t%d received\t%.0f/s\t%.2f MB/s\t%s\t%s\t%d comments\n",
+		e.Received, e.RatePerS, e.BytesPerS/1e6, gaps, dups, e.Comments)
 	if e.LostOnReconnect > 0 {
 		fmt.Fprintf(tw, "\t%d lost on reconnect\n", e.LostOnReconnect)
+	}
+	if e.IDScheme != "" {
+		fmt.Fprintf(tw, "event ids\t%s", e.IDScheme)
+		if e.IDResets > 0 {
+			fmt.Fprintf(tw, "\t%d resets", e.IDResets)
+		}
+		if !lossMeasured(e.IDScheme) {
+			fmt.Fprint(tw, "\tloss not measured")
+		}
+		fmt.Fprintln(tw)
 	}
 	if p := r.PerSubscriberEvents; p.Count > 0 {
 		fmt.Fprintf(tw, "per subscriber\t%d min\t%d p50\t%d max\tevents each\n", p.Min, p.P50, p.Max)
 	}
 	if p := r.Publish; p != nil {
-		fmt.Fprintf(tw, "published\t%d sent\t%d failed\t%.1f/s\n", p.Sent, p.Failed, p.RatePerS)
+		fmt.Fprintf(tw, "published\t%d sent\t%d failed\t%.1f/s", p.Sent, p.Failed, p.RatePerS)
+		if p.Duplicates > 0 || p.Replayed > 0 {
+			fmt.Fprintf(tw, "\t%d duplicate deliveries\t%d replayed", p.Duplicates, p.Replayed)
+		}
+		fmt.Fprintln(tw)
 	}
 	if r.DeliveryRatio != nil {
 		fmt.Fprintf(tw, "delivery ratio\t%.4f%%\n", *r.DeliveryRatio*100)
@@ -95,6 +116,7 @@ func Text(w io.Writer, r *result.Report) error {
 		{"first event", r.LatencyUS.FirstEvent, true},
 		{"inter-event", r.LatencyUS.InterEvent, false},
 		{"reconnect", r.LatencyUS.Reconnect, false},
+		{"replayed", r.LatencyUS.Replayed, false},
 	}
 	if r.Publish != nil {
 		rows = append(rows, struct {
@@ -156,4 +178,14 @@ func ms(us float64) string {
 	default:
 		return fmt.Sprintf("%.0f", v)
 	}
+}
+
+// lossMeasured tells whether gaps and duplicates were measured under the
+// id scheme (see result.Events.IDScheme); results without one were.
+func lossMeasured(scheme string) bool {
+	switch scheme {
+	case "increasing", "opaque", "none":
+		return false
+	}
+	return true
 }

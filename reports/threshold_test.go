@@ -281,3 +281,33 @@ func TestThresholds_JSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestThreshold_lossNeedsSequenceIDs: gaps, duplicates and the loss ratio
+// are measured only when the result's ids were sequences; for other
+// schemes a threshold on them fails as not measured, and results written
+// before schemes were detected keep their figures.
+func TestThreshold_lossNeedsSequenceIDs(t *testing.T) {
+	t.Parallel()
+	metrics := []string{"events.gaps", "events.duplicates", "events.lost_on_reconnect", "events.loss_ratio"}
+	for _, tt := range []struct {
+		scheme   string
+		measured bool
+	}{{"", true}, {"consecutive", true}, {"composite", true}, {"increasing", false}, {"opaque", false}, {"none", false}} {
+		r := &result.Report{Events: result.Events{Received: 90, Gaps: 10, IDScheme: tt.scheme}}
+		for _, name := range metrics {
+			m, err := result.LookupMetric(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = m.Value(r)
+			if got := !errors.Is(err, result.ErrNotMeasured); got != tt.measured {
+				t.Errorf("scheme %q: %s measured = %v (err %v), want %v", tt.scheme, name, got, err, tt.measured)
+			}
+		}
+	}
+	for _, name := range []string{"events.id_resets", "subscribers.redirects", "replayed.p99", "publish.duplicates", "publish.replayed"} {
+		if _, err := result.LookupMetric(name); err != nil {
+			t.Errorf("LookupMetric(%q) = %v", name, err)
+		}
+	}
+}

@@ -38,6 +38,7 @@ func commands() []command {
 		{"serve", "run the reference SSE server", cmdServe},
 		{"report", "render a saved JSON result in another format", cmdReport},
 		{"limits", "find the highest load a server sustains within SLOs, and probe its connection limits", cmdLimits},
+		{"bench", "benchmark several SSE servers side by side from a suite file, ranked with server CPU and memory", cmdBench},
 		{"compare", "compare a baseline with a new run and flag regressions (exit 4)", cmdCompare},
 		{"version", "print the version", cmdVersion},
 		{"help", "show help for a command", cmdHelp},

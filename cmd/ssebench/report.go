@@ -29,7 +29,8 @@ Formats:
 	for _, f := range reports.Formats() {
 		fmt.Fprintf(&b, "  %-5s %s\n", f.Name, f.Summary)
 	}
-	b.WriteString("\npng is binary: give --out or redirect stdout to a file.")
+	b.WriteString("\npng is binary: give --out or redirect stdout to a file.\n")
+	b.WriteString("A limits result (ssebench limits --out) renders as text, json, md or html; so does a\nbench result (ssebench bench --out).")
 	return b.String()
 }
 
@@ -46,6 +47,9 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if len(files) == 1 && isLimitsFile(files[0]) {
 		return reportLimits(files[0], *format, *out, stdout)
+	}
+	if len(files) == 1 && isBenchFile(files[0]) {
+		return reportBench(files[0], *format, *out, stdout) // bench_report.go
 	}
 	f, err := reports.LookupFormat(*format)
 	if err != nil {

@@ -65,7 +65,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	th := addThresholdFlags(fs) // run_threshold.go
 	repeat := addRepeatFlag(fs) // run_repeat.go
 	fs.StringVar(&rf.out, "out", "", "write the JSON result to `file`")
-	fs.StringVar(&rf.dump, "dump", "", "write every event the first subscriber receives to `file` as JSON Lines")
+	fs.StringVar(&rf.dump, "dump", "", "write every event and comment the first subscriber receives to `file` as JSON Lines, each as it arrives")
 	fs.StringVar(&rf.format, "format", "text", "summary `format` on stdout: "+strings.Join(reports.Names(), ", "))
 	fs.BoolVar(&rf.quiet, "quiet", false, "no progress display on stderr")
 	fs.Float64Var(&rf.rate, "rate", refserver.DefaultRate, "embedded reference server only: `events` per second")

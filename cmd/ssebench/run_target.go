@@ -36,6 +36,8 @@ func addTargetFlags(fs *flag.FlagSet, o *loadgen.TargetOptions) {
 		o.Body = b
 		return err
 	})
+	fs.StringVar(&o.LastEventID, "last-event-id", o.LastEventID, "send this event `id` as Last-Event-ID on each subscriber's first request, to resume\n"+
+		"after it; gaps count from it (reconnections send the last id received)")
 	fs.BoolVar(&o.Insecure, "insecure", o.Insecure, "https: do not verify the server's certificate")
 	fs.StringVar(&o.CAFile, "ca", o.CAFile, "https: trust the certificate authorities in this PEM `file` instead of the system's")
 	fs.StringVar(&o.CertFile, "cert", o.CertFile, "https: client certificate PEM `file`, presented when the server asks (needs --key)")

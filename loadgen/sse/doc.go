@@ -28,6 +28,13 @@
 // its buffers have grown to fit the stream's events, which matters to a load
 // generator that reads hundreds of thousands of events per second.
 //
+// Comments dispatch nothing, so Options.Comment, when set, is called with
+// each comment's text as soon as its line is read, from inside Next.
+//
+// Options.MaxEventBytes bounds memory: an event whose data, plus the line
+// being read, grows past it stops the Reader with ErrEventTooLarge, and so
+// does a single line that long, whether or not it ever ends.
+//
 // # Push form
 //
 // A Reader made with a nil source is pushed bytes as they arrive instead,
@@ -41,10 +48,6 @@
 // Both forms interpret bytes with the same code and give the same events
 // however the bytes are split; the push form copies only a line that one
 // push leaves unfinished. See Reader.Push.
-//
-// Options.MaxEventBytes bounds memory: an event whose data, plus the line
-// being read, grows past it stops the Reader with ErrEventTooLarge, and so
-// does a single line that long, whether or not it ever ends.
 //
 // # Departures from a browser
 //

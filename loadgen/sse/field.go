@@ -11,6 +11,13 @@ import (
 func (r *Reader) field(line []byte) {
 	if line[0] == ':' {
 		r.comments++
+		if r.comment != nil {
+			text := line[1:]
+			if len(text) > 0 && text[0] == ' ' {
+				text = text[1:]
+			}
+			r.comment(text)
+		}
 		return
 	}
 	name, value := line, []byte(nil)

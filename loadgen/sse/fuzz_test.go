@@ -109,6 +109,16 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("Err() = %v, want nil or ErrEventTooLarge", err)
 		}
 		checkResult(t, "whole vs reference", whole, want)
+		// A Comment callback sees every comment the count does and changes
+		// nothing else.
+		var calls uint64
+		withCB := opts
+		withCB.Comment = func([]byte) { calls++ }
+		checkResult(t, "with a Comment callback", collect(t, bytes.NewReader(stream), withCB), whole)
+		// collect runs the pull and the push form, and each calls it.
+		if calls != 2*whole.comments {
+			t.Fatalf("Comment called %d times by the two forms, Comments() = %d", calls, whole.comments)
+		}
 
 		// Chunk sizes up to 31, where 0 is an empty Read but never twice in a row; the buffer size
 		// comes from the same bytes, so growth and compaction vary too.

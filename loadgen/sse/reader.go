@@ -1,6 +1,7 @@
 package sse
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +58,12 @@ type Options struct {
 	BufferBytes int
 	// Now is the clock for Event.At. nil means time.Now.
 	Now func() time.Time
+	// Comment, when set, is called with the text of each comment line as
+	// soon as the line is read, from inside Next: the line after its colon
+	// and the one space that may follow it, as for a field value. text is
+	// valid only during the call. Comments do not dispatch events, so a
+	// stream of heartbeats alone would otherwise go unseen until it ends.
+	Comment func(text []byte)
 }
 
 // A Reader reads events from a Server-Sent Events stream. It is not safe for
@@ -66,10 +73,11 @@ type Options struct {
 // or is pushed them (NewReader with a nil source, then Push); both forms
 // interpret bytes with the same code, described in push.go.
 type Reader struct {
-	src  io.Reader
-	now  func() time.Time
-	max  int
-	size int // Options.BufferBytes, for a pull buffer allocated late
+	src     io.Reader
+	now     func() time.Time
+	max     int
+	size    int // Options.BufferBytes, for a pull buffer allocated late
+	comment func([]byte)
 
 	// buf[start:end] holds bytes read but not yet interpreted. Pulling, buf
 	// is own; pushed, it is the caller's bytes or own (push.go).
@@ -111,7 +119,7 @@ type Reader struct {
 // push Reader, which is given the stream's bytes with Push as they arrive
 // and allocates no read buffer up front (see Push).
 func NewReader(src io.Reader, opts Options) *Reader {
-	r := &Reader{now: opts.Now, max: opts.MaxEventBytes, size: opts.BufferBytes}
+	r := &Reader{now: opts.Now, max: opts.MaxEventBytes, size: opts.BufferBytes, comment: opts.Comment}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -221,6 +229,17 @@ func (r *Reader) Retry() (time.Duration, bool) { return r.retry, r.retrySet }
 // what a client sends in the Last-Event-ID header when it reconnects. The
 // slice is valid until the next call to Next or Reset.
 func (r *Reader) LastEventID() []byte { return r.lastID }
+
+// SetLastEventID sets the last event ID, as though a stream had ended
+// after an event with this id: a client resuming where an earlier session
+// left off. An id containing NUL is ignored, as in an id field.
+func (r *Reader) SetLastEventID(id []byte) {
+	if bytes.IndexByte(id, 0) >= 0 {
+		return
+	}
+	r.lastID = append(r.lastID[:0], id...)
+	r.id, r.idDirty = append(r.id[:0], id...), false
+}
 
 // line returns the next complete line in buf, without its line break. When
 // buf holds none it returns false, having set r.err or r.done if the stream

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -354,5 +355,53 @@ func TestReader_Next_allocs(t *testing.T) {
 				t.Errorf("allocations per event = %v, want 0", got)
 			}
 		})
+	}
+}
+
+// TestReader_Comment: comments reach Options.Comment as each is read, before
+// any event, with the colon and one space dropped.
+func TestReader_Comment(t *testing.T) {
+	t.Parallel()
+	var got []string
+	var r *Reader
+	r = NewReader(strings.NewReader(": one\n:two\n:  three\ndata: a\n\n: after\n"), Options{
+		Comment: func(text []byte) { got = append(got, fmt.Sprintf("%s@%d", text, r.Comments())) },
+	})
+	var ev Event
+	if !r.Next(&ev) {
+		t.Fatalf("Next() = false; Err() = %v", r.Err())
+	}
+	// The three comments before the event were seen before it dispatched.
+	if want := []string{"one@1", "two@2", " three@3"}; !slices.Equal(got, want) {
+		t.Errorf("comments before the event = %q, want %q", got, want)
+	}
+	for r.Next(&ev) {
+	}
+	if got, want := got[len(got)-1], "after@4"; got != want {
+		t.Errorf("last comment = %q, want %q", got, want)
+	}
+}
+
+// TestReader_SetLastEventID: a preset id is what LastEventID reports and
+// what events carry until the stream sets another.
+func TestReader_SetLastEventID(t *testing.T) {
+	t.Parallel()
+	r := NewReader(strings.NewReader("data: a\n\nid: 9\ndata: b\n\n"), Options{})
+	r.SetLastEventID([]byte("41"))
+	if got := string(r.LastEventID()); got != "41" {
+		t.Errorf("LastEventID() = %q, want 41", got)
+	}
+	var ev Event
+	r.Next(&ev)
+	if got := string(ev.ID); got != "41" {
+		t.Errorf("first event ID = %q, want 41", got)
+	}
+	r.Next(&ev)
+	if got := string(ev.ID); got != "9" {
+		t.Errorf("second event ID = %q, want 9", got)
+	}
+	r.SetLastEventID([]byte("a\x00b"))
+	if got := string(r.LastEventID()); got != "9" {
+		t.Errorf("LastEventID() after an id with NUL = %q, want 9 (ignored)", got)
 	}
 }

@@ -57,8 +57,10 @@ type Report struct {
 	// ErrorSamples keeps the first message seen for each error class, so a
 	// user can see what "status" meant (e.g. "404 Not Found").
 	ErrorSamples map[string]string `json:"error_samples,omitempty"`
-	// DeliveryRatio is events received ÷ (events published × subscribers),
-	// when the number published is known (publisher mode); nil otherwise.
+	// DeliveryRatio is the unique (event, subscriber) deliveries ÷ the
+	// deliveries expected: each published event once for every subscriber
+	// that held a stream when it was published (publisher mode); nil
+	// otherwise. It never exceeds 1; duplicates are counted apart.
 	DeliveryRatio *float64 `json:"delivery_ratio,omitempty"`
 	// PerSubscriberEvents is the distribution of events received per
 	// subscriber in the steady state: unfair fan-out shows as a wide spread.
@@ -93,6 +95,9 @@ type Subscribers struct {
 	Dropped int `json:"dropped"`
 	// Reconnects counts successful reconnections after a stream ended.
 	Reconnects int64 `json:"reconnects"`
+	// Redirects counts the HTTP redirects (301, 302, 303, 307, 308)
+	// subscriber requests followed, as EventSource does.
+	Redirects int64 `json:"redirects"`
 }
 
 // Events counts what the subscribers received.
@@ -101,11 +106,25 @@ type Events struct {
 	Received uint64 `json:"received"`
 	// Bytes is the number of stream bytes read (after HTTP framing).
 	Bytes uint64 `json:"bytes"`
-	// Gaps is the number of events missing by sequence id.
+	// Gaps is the number of events missing by sequence id (per topic for
+	// composite ids), and the events a server's lost notice named. It is
+	// 0 and not measured when IDScheme says the ids are not sequences.
 	Gaps uint64 `json:"gaps"`
 	// Duplicates is the number of events whose id was not newer than the
-	// previous one on the same stream.
+	// previous one on the same stream; not measured, like Gaps, unless
+	// the ids are sequences.
 	Duplicates uint64 `json:"duplicates"`
+	// IDScheme is what the event ids were: "consecutive" (integers that
+	// step by 1), "composite" (per-topic ids like "a:5,b:7"),
+	// "increasing" (integers with other steps, or timestamps), "opaque"
+	// (UUIDs and other strings) or "none". Gaps, Duplicates and
+	// LostOnReconnect are measured for consecutive and composite ids
+	// only. Empty in results written before schemes were detected.
+	IDScheme string `json:"id_scheme,omitempty"`
+	// IDResets counts ids that went down after a reconnect (per topic for
+	// composite ids): the server numbered its events from the start again,
+	// as after a restart. Counting restarts again from the new id.
+	IDResets uint64 `json:"id_resets"`
 	// Comments is the number of comment lines (heartbeats).
 	Comments uint64 `json:"comments"`
 	// LostOnReconnect is the number of events missing by sequence id across
@@ -134,6 +153,11 @@ type Latencies struct {
 	// Reconnect is the time from a stream ending to its replacement
 	// delivering response headers, including the retry delay.
 	Reconnect Latency `json:"reconnect"`
+	// Replayed is the publish-to-receive latency of events a reconnected
+	// stream delivered that were published before it began (resumed from
+	// Last-Event-ID, or replayed history), over the whole run. It
+	// measures the reconnection, so Fanout leaves these events out.
+	Replayed Latency `json:"replayed"`
 }
 
 // Transport describes the connections as they were negotiated.
@@ -156,6 +180,12 @@ type Publish struct {
 	Sent uint64 `json:"sent"`
 	// Failed is the number that failed (error or non-2xx status).
 	Failed uint64 `json:"failed"`
+	// Duplicates counts deliveries of an event a subscriber had already
+	// received; the delivery ratio counts each (event, subscriber) once.
+	Duplicates uint64 `json:"duplicates"`
+	// Replayed counts events delivered on a stream that began after they
+	// were published; see LatencyUS.Replayed.
+	Replayed uint64 `json:"replayed"`
 	// RatePerS is Sent over the steady state, per second.
 	RatePerS float64 `json:"rate_per_s"`
 	// LatencyUS is the publish request latency, measured from each

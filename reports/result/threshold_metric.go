@@ -104,6 +104,8 @@ var distFamilies = []distFamily{
 		empty: "no stream received two events"},
 	{name: "reconnect", kind: KindDuration, pick: func(r *Report) Latency { return r.LatencyUS.Reconnect },
 		empty: "no subscriber reconnected"},
+	{name: "replayed", kind: KindDuration, pick: func(r *Report) Latency { return r.LatencyUS.Replayed },
+		empty: "no reconnected stream delivered an event published before it began"},
 	{name: "publish", kind: KindDuration,
 		pick: func(r *Report) Latency {
 			if r.Publish == nil {
@@ -148,13 +150,17 @@ var scalarMetrics = []Metric{
 	{Name: "events.rate", Kind: KindRate, Better: +1, value: func(r *Report) (float64, error) { return r.Events.RatePerS, nil }},
 	{Name: "events.bytes", Kind: KindCount, value: func(r *Report) (float64, error) { return float64(r.Events.Bytes), nil }},
 	{Name: "events.bytes_rate", Kind: KindRate, value: func(r *Report) (float64, error) { return r.Events.BytesPerS, nil }},
-	{Name: "events.gaps", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(r.Events.Gaps), nil }},
-	{Name: "events.duplicates", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(r.Events.Duplicates), nil }},
-	{Name: "events.lost_on_reconnect", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(r.Events.LostOnReconnect), nil }},
+	{Name: "events.gaps", Kind: KindCount, Better: -1, value: idCount(func(e *Events) uint64 { return e.Gaps })},
+	{Name: "events.duplicates", Kind: KindCount, Better: -1, value: idCount(func(e *Events) uint64 { return e.Duplicates })},
+	{Name: "events.lost_on_reconnect", Kind: KindCount, Better: -1, value: idCount(func(e *Events) uint64 { return e.LostOnReconnect })},
+	{Name: "events.id_resets", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(r.Events.IDResets), nil }},
 	{Name: "events.comments", Kind: KindCount, value: func(r *Report) (float64, error) { return float64(r.Events.Comments), nil }},
 	{Name: "events.loss_ratio", Kind: KindRatio, Better: -1, value: func(r *Report) (float64, error) {
 		// Gaps are the events known to be missing (by sequence id), so
 		// received + gaps is what should have arrived.
+		if err := idsMeasurable(r); err != nil {
+			return 0, err
+		}
 		n := float64(r.Events.Received) + float64(r.Events.Gaps)
 		if n == 0 {
 			return 0, notMeasured("no events were received")
@@ -166,6 +172,7 @@ var scalarMetrics = []Metric{
 	{Name: "subscribers.failed", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(r.Subscribers.Failed), nil }},
 	{Name: "subscribers.dropped", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(r.Subscribers.Dropped), nil }},
 	{Name: "subscribers.reconnects", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(r.Subscribers.Reconnects), nil }},
+	{Name: "subscribers.redirects", Kind: KindCount, value: func(r *Report) (float64, error) { return float64(r.Subscribers.Redirects), nil }},
 	{Name: "errors.count", Kind: KindCount, Better: -1, value: func(r *Report) (float64, error) { return float64(r.ErrorCount()), nil }},
 	{Name: "errors.rate", Kind: KindRatio, Better: -1, value: errorRate},
 	{Name: "delivery_ratio", Kind: KindRatio, Better: +1, value: func(r *Report) (float64, error) {
@@ -176,6 +183,8 @@ var scalarMetrics = []Metric{
 	}},
 	{Name: "publish.sent", Kind: KindCount, Better: +1, value: publishCount(func(p *Publish) uint64 { return p.Sent })},
 	{Name: "publish.failed", Kind: KindCount, Better: -1, value: publishCount(func(p *Publish) uint64 { return p.Failed })},
+	{Name: "publish.duplicates", Kind: KindCount, Better: -1, value: publishCount(func(p *Publish) uint64 { return p.Duplicates })},
+	{Name: "publish.replayed", Kind: KindCount, value: publishCount(func(p *Publish) uint64 { return p.Replayed })},
 	{Name: "publish.rate", Kind: KindRate, Better: +1, value: func(r *Report) (float64, error) {
 		if r.Publish == nil {
 			return 0, notMeasured("the publish rate needs publisher mode (--publish-url)")
@@ -201,6 +210,30 @@ var scalarMetrics = []Metric{
 		}
 		return 0, nil
 	}},
+}
+
+// idsMeasurable returns a not-measured error when r's event ids are not
+// sequences, so that gaps and duplicates say nothing (see Events.IDScheme).
+func idsMeasurable(r *Report) error {
+	switch r.Events.IDScheme {
+	case "increasing":
+		return notMeasured("the event ids increase by steps other than 1 (a counter shared by several streams, or timestamps), so a jump in them says nothing about loss")
+	case "opaque":
+		return notMeasured("the event ids are not sequence numbers (UUIDs or other opaque strings)")
+	case "none":
+		return notMeasured("the events carry no id")
+	}
+	return nil
+}
+
+// idCount reads a count that only sequence ids measure.
+func idCount(f func(*Events) uint64) func(*Report) (float64, error) {
+	return func(r *Report) (float64, error) {
+		if err := idsMeasurable(r); err != nil {
+			return 0, err
+		}
+		return float64(f(&r.Events)), nil
+	}
 }
 
 // errorRate is errors.rate: failures of every class per connection
@@ -229,4 +262,4 @@ func publishCount(f func(*Publish) uint64) func(*Report) (float64, error) {
 // keys of Report.Errors; errors.CLASS counts one of them. The list
 // mirrors loadgen's Class constants (reports does not import loadgen).
 var ErrorClasses = []string{"content_type", "dial", "eof", "fd_limit", "local_ports", "protocol",
-	"protocol_mismatch", "read", "status", "timeout", "tls", "too_large"}
+	"protocol_mismatch", "read", "redirect", "status", "timeout", "tls", "too_large"}
