@@ -57,8 +57,11 @@ func NewClient(cfg Config) (*Client, error) {
 // Subscribe returns, and sink may be called before it returns.
 func (c *Client) Subscribe(req *Request, sink Sink, lastEventID string) *Stream {
 	req.compile()
-	s := &Stream{client: c, req: req, sink: sink, lastID: lastEventID,
+	s := &Stream{client: c, req: req, sink: sink,
 		rd: sse.NewReader(nil, sse.Options{MaxEventBytes: c.cfg.MaxEventBytes})}
+	if lastEventID != "" {
+		s.rd.SetLastEventID([]byte(lastEventID))
+	}
 	c.enqueue(s)
 	return s
 }

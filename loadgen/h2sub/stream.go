@@ -24,7 +24,6 @@ type Stream struct {
 	req    *Request
 	sink   Sink
 	rd     *sse.Reader // kept across reconnections: last event ID, retry
-	lastID string      // the Last-Event-ID to resume from before rd has one
 
 	closed atomic.Bool          // Close was called
 	conn   atomic.Pointer[conn] // the connection while open; nil otherwise
@@ -48,12 +47,7 @@ func (s *Stream) ID() uint32 { return s.id }
 // LastEventID returns the last event ID the stream has seen, which a
 // reconnection sends as Last-Event-ID. Call it from the Sink's calls; the
 // slice is valid until the next event.
-func (s *Stream) LastEventID() []byte {
-	if id := s.rd.LastEventID(); len(id) > 0 {
-		return id
-	}
-	return []byte(s.lastID)
-}
+func (s *Stream) LastEventID() []byte { return s.rd.LastEventID() }
 
 // Retry returns the server's last valid retry: value, and whether it sent
 // one. Call it from the Sink's calls.
