@@ -91,7 +91,8 @@ func (c *Client) Stats() Stats {
 
 // Close ends every stream, with ErrClosed reported to OnEnd, closes every
 // connection and waits for their goroutines. Reconnections waiting on a
-// timer end with ErrClosed too.
+// timer end with ErrClosed too. Close must not be called from a Sink's
+// call, which runs on one of the goroutines it waits for.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	if c.closed {
