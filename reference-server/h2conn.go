@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -48,6 +49,8 @@ type h2Conn struct {
 	initWin int32                 // the client's SETTINGS_INITIAL_WINDOW_SIZE
 	maxData uint32                // the client's SETTINGS_MAX_FRAME_SIZE
 	werr    error
+
+	lastFrame atomic.Int64 // Unix ns of the last frame read, for the idle timeout
 }
 
 // outBuf collects frames for the writer goroutine.
@@ -83,20 +86,45 @@ func (s *Server) serveH2C(ctx context.Context, nc net.Conn, read bool) {
 	c.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	c.fr.MaxHeaderListSize = uint32(s.cfg.MaxHeaderBytes)
 	c.henc = hpack.NewEncoder(&c.hbuf)
+	c.lastFrame.Store(time.Now().UnixNano())
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	defer stop()
 	done := make(chan struct{})
 	go func() {
-		select {
-		case <-s.closing:
-			c.closeGracefully(done)
-		case <-done:
+		idle := time.NewTicker(idleTimeout / 2)
+		defer idle.Stop()
+		for {
+			select {
+			case <-s.closing:
+				c.closeGracefully(done)
+				return
+			case <-done:
+				return
+			case <-idle.C:
+				if c.idleSince(idleTimeout) {
+					c.goAway(http2.ErrCodeNo)
+					time.Sleep(10 * time.Millisecond) // the writer sends it
+					nc.Close()
+					return
+				}
+			}
 		}
 	}()
 	go c.writeLoop(done)
 	err := c.readLoop(read)
 	c.shutdown(err)
 	close(done)
+}
+
+// idleSince reports whether the connection has had no stream, request or
+// frame from the client for d, like net/http's IdleTimeout.
+func (c *h2Conn) idleSince(d time.Duration) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.streams)+len(c.bodies)+len(c.answers) > 0 {
+		return false
+	}
+	return time.Since(time.Unix(0, c.lastFrame.Load())) >= d
 }
 
 // closeGracefully ends the connection as the Server closes: the hub ends
@@ -196,6 +224,7 @@ func (c *h2Conn) readLoop(read bool) error {
 	c.kick()
 	for {
 		f, err := c.fr.ReadFrame()
+		c.lastFrame.Store(time.Now().UnixNano())
 		if err != nil {
 			var se http2.StreamError
 			if errors.As(err, &se) {
