@@ -185,6 +185,12 @@ type Config struct {
 	// ShutdownTimeout bounds a graceful shutdown; connections still open
 	// after it are closed. 0 means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration `json:"shutdown_timeout"`
+
+	// leanH2C serves cleartext HTTP/2 connections with h2Conn, the
+	// frame-level path without a goroutine per stream, instead of
+	// net/http's HTTP/2 server.
+	// TODO(i15): make it the default once it passes the whole suite.
+	leanH2C bool
 }
 
 // Validate reports every invalid field at once, each error naming the flag

@@ -40,39 +40,49 @@ var pastDeadline = time.Unix(1, 0)
 // workers (serveConn); HTTP/2 streams and TLS connections keep their
 // handler goroutine (serveStream). Both are subscribers of the same hub.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
-	if !s.subscribeToken.allows(r, true) {
-		s.unauthorized(w)
+	sp, ok := s.admit(w, r)
+	if !ok {
 		return
 	}
-	if s.hub.closed() {
-		http.Error(w, ErrClosed.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	topics, err := s.hub.topics.list(r.URL.Query()["topic"])
-	if err != nil {
-		topicError(w, err)
-		return
-	}
-	resume, err := parseResume(lastEventID(r), topics)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	if r.Method == http.MethodHead {
-		setStreamHeaders(w.Header())
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	if !s.counters.reserve(s.cfg.MaxSubscribers) {
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfterFull))
-		http.Error(w, "503 the server holds --max-subscribers streams", http.StatusServiceUnavailable)
-		return
-	}
-	sp := spec{topics: topics, resume: resume}
 	if r.ProtoMajor == 1 && r.TLS == nil && s.serveConn(w, r, sp) {
 		return
 	}
 	s.serveStream(w, r, sp)
+}
+
+// admit checks a subscription request and reserves its stream. When it
+// returns false it has answered the request (an error, or HEAD's head);
+// when it returns true the caller must serve the stream or release it.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) (spec, bool) {
+	if !s.subscribeToken.allows(r, true) {
+		s.unauthorized(w)
+		return spec{}, false
+	}
+	if s.hub.closed() {
+		http.Error(w, ErrClosed.Error(), http.StatusServiceUnavailable)
+		return spec{}, false
+	}
+	topics, err := s.hub.topics.list(r.URL.Query()["topic"])
+	if err != nil {
+		topicError(w, err)
+		return spec{}, false
+	}
+	resume, err := parseResume(lastEventID(r), topics)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return spec{}, false
+	}
+	if r.Method == http.MethodHead {
+		setStreamHeaders(w.Header())
+		w.WriteHeader(http.StatusOK)
+		return spec{}, false
+	}
+	if !s.counters.reserve(s.cfg.MaxSubscribers) {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterFull))
+		http.Error(w, "503 the server holds --max-subscribers streams", http.StatusServiceUnavailable)
+		return spec{}, false
+	}
+	return spec{topics: topics, resume: resume}, true
 }
 
 // topicError answers a failed topic lookup.

@@ -54,6 +54,10 @@ type env struct {
 func (m mode) start(tb testing.TB, cfg Config) *env {
 	tb.Helper()
 	cfg.Addr = "127.0.0.1:0"
+	// Cleartext HTTP/2 is tested on the frame-level path (h2Conn); the
+	// h2 mode covers net/http's HTTP/2 server, which serves TLS, and
+	// TestServer_h2cNetHTTP its cleartext side.
+	cfg.leanH2C = m == "h2c"
 	if m.tls() && !cfg.hasTLS() {
 		cfg.TLSSelfSigned = true
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -19,6 +20,11 @@ import (
 // all ended), so they do not hold file descriptors forever. Streams never
 // count as idle.
 const idleTimeout = 2 * time.Minute
+
+// leanH2CEnv is the environment variable that, set to 1, serves cleartext
+// HTTP/2 with the frame-level path (h2Conn) instead of net/http's server:
+// a development switch while that path is new.
+const leanH2CEnv = "SSEBENCH_LEAN_H2C"
 
 // A Server is the reference SSE server. Create it with New, then either
 // Serve a listener, Start one in the background, or mount Handler in a
@@ -51,6 +57,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	cfg.leanH2C = cfg.leanH2C || os.Getenv(leanH2CEnv) == "1"
 	tc, err := tlsConfig(&cfg)
 	if err != nil {
 		return nil, err
@@ -137,7 +144,7 @@ func (s *Server) httpServer(secure bool) *http.Server {
 		p.SetHTTP1(s.cfg.serves(ProtoH1))
 		p.SetUnencryptedHTTP2(s.cfg.serves(ProtoH2C))
 	}
-	return &http.Server{
+	hs := &http.Server{
 		Handler:           s.mux,
 		Protocols:         &p,
 		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: int(s.cfg.MaxStreams)},
@@ -145,6 +152,22 @@ func (s *Server) httpServer(secure bool) *http.Server {
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 	}
+	if !secure && s.cfg.leanH2C && s.cfg.serves(ProtoH2C) {
+		// net/http hands a cleartext connection that starts with the
+		// HTTP/2 preface to the "unencrypted_http2" key of TLSNextProto,
+		// preface read. An "h2" key keeps net/http from installing its own
+		// HTTP/2 server over it; this side never speaks TLS, so it is
+		// never called.
+		hs.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){
+			"h2": func(_ *http.Server, tc *tls.Conn, _ http.Handler) { tc.Close() },
+			"unencrypted_http2": func(_ *http.Server, tc *tls.Conn, _ http.Handler) {
+				if u, ok := tc.NetConn().(interface{ UnencryptedNetConn() net.Conn }); ok {
+					s.serveH2C(context.Background(), u.UnencryptedNetConn(), true)
+				}
+			},
+		}
+	}
+	return hs
 }
 
 // enter registers a Serve call, unless the Server is closed.

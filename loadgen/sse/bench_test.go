@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // benchStream is a repeating wire pattern for benchmarks.
@@ -78,6 +79,49 @@ func BenchmarkReader(b *testing.B) {
 			for b.Loop() {
 				if !r.Next(&ev) {
 					b.Fatalf("Next() = false; Err() = %v", r.Err())
+				}
+			}
+		})
+	}
+}
+
+// pusher feeds a push Reader pattern over and over in chunks of at most
+// chunk bytes, like a connection's frames that never end.
+type pusher struct {
+	r   *Reader
+	src *loopReader
+	buf []byte
+}
+
+func newPusher(pattern []byte, chunk int) *pusher {
+	return &pusher{r: NewReader(nil, Options{}), src: newLoopReader(pattern, chunk), buf: make([]byte, chunk)}
+}
+
+// next returns the next event, pushing chunks until one completes.
+func (p *pusher) next(ev *Event) bool {
+	for !p.r.Next(ev) {
+		if p.r.Err() != nil {
+			return false
+		}
+		n, _ := p.src.Read(p.buf)
+		p.r.Push(p.buf[:n], time.Time{})
+	}
+	return true
+}
+
+// BenchmarkReader_push is BenchmarkReader for the push form: one event per
+// op, pushed in ~4 KiB chunks.
+func BenchmarkReader_push(b *testing.B) {
+	for _, s := range benchStreams {
+		b.Run(s.name, func(b *testing.B) {
+			pattern, events := s.pattern()
+			p := newPusher(pattern, 4096)
+			var ev Event
+			b.SetBytes(int64(len(pattern) / events))
+			b.ReportAllocs()
+			for b.Loop() {
+				if !p.next(&ev) {
+					b.Fatalf("Next() = false; Err() = %v", p.r.Err())
 				}
 			}
 		})

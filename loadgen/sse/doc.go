@@ -35,6 +35,20 @@
 // being read, grows past it stops the Reader with ErrEventTooLarge, and so
 // does a single line that long, whether or not it ever ends.
 //
+// # Push form
+//
+// A Reader made with a nil source is pushed bytes as they arrive instead,
+// for callers that read many streams from one connection (HTTP/2 frames)
+// and cannot spare a goroutine per stream:
+//
+//	r := sse.NewReader(nil, sse.Options{})
+//	r.Push(payload, receivedAt) // then Next until it returns false
+//	r.End(io.EOF)               // when the stream ends
+//
+// Both forms interpret bytes with the same code and give the same events
+// however the bytes are split; the push form copies only a line that one
+// push leaves unfinished. See Reader.Push.
+//
 // # Departures from a browser
 //
 // Bytes are not decoded: invalid UTF-8 reaches Event.Data as it arrived,

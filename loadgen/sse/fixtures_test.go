@@ -147,10 +147,30 @@ type result struct {
 	err      error
 }
 
-// collect reads src to the end with a new Reader.
+// collect reads src to the end with a new Reader, in both forms: a pull
+// Reader reads src, and a push Reader is pushed exactly the chunks that
+// each Read returned (push_test.go). The two must agree; collect returns
+// the pull form's result.
 func collect(tb testing.TB, src io.Reader, opts Options) result {
 	tb.Helper()
+	rec := &recordingReader{src: src}
+	pull := collectPull(tb, rec, opts)
+	push := collectPush(tb, rec.reads, opts)
+	checkResult(tb, "push form vs pull form", push, pull)
+	return pull
+}
+
+// collectPull reads src to the end with a new pull Reader.
+func collectPull(tb testing.TB, src io.Reader, opts Options) result {
+	tb.Helper()
 	r := NewReader(src, opts)
+	return drain(tb, r)
+}
+
+// drain reads r's events until Next returns false and reports everything
+// observable.
+func drain(tb testing.TB, r *Reader) result {
+	tb.Helper()
 	var res result
 	var ev Event
 	for r.Next(&ev) {

@@ -68,16 +68,29 @@ type Options struct {
 
 // A Reader reads events from a Server-Sent Events stream. It is not safe for
 // concurrent use.
+//
+// A Reader either pulls bytes from an io.Reader (NewReader with a source)
+// or is pushed them (NewReader with a nil source, then Push); both forms
+// interpret bytes with the same code, described in push.go.
 type Reader struct {
 	src     io.Reader
 	now     func() time.Time
 	max     int
+	size    int // Options.BufferBytes, for a pull buffer allocated late
 	comment func([]byte)
 
-	// buf[start:end] holds bytes read but not yet interpreted.
+	// buf[start:end] holds bytes read but not yet interpreted. Pulling, buf
+	// is own; pushed, it is the caller's bytes or own (push.go).
 	buf        []byte
 	start, end int
 	cr, lf     byteIndex // where the next line break is, so no byte is searched twice
+	own        []byte    // the Reader's own buffer
+
+	// Push state (push.go): pend is the part of the pushed bytes that
+	// follows the line completed in own; pushed is set from Push until Next
+	// has interpreted every pushed byte.
+	pend   []byte
+	pushed bool
 
 	bomDone bool // the start of the stream has been checked for a BOM
 	skipLF  bool // the last line ended in CR, so a following LF belongs to it
@@ -102,32 +115,37 @@ type Reader struct {
 	done    bool
 }
 
-// NewReader returns a Reader that reads events from src.
+// NewReader returns a Reader that reads events from src. A nil src makes a
+// push Reader, which is given the stream's bytes with Push as they arrive
+// and allocates no read buffer up front (see Push).
 func NewReader(src io.Reader, opts Options) *Reader {
-	r := &Reader{now: opts.Now, max: opts.MaxEventBytes, comment: opts.Comment}
+	r := &Reader{now: opts.Now, max: opts.MaxEventBytes, size: opts.BufferBytes, comment: opts.Comment}
 	if r.now == nil {
 		r.now = time.Now
 	}
 	if r.max <= 0 {
 		r.max = DefaultMaxEventBytes
 	}
-	size := opts.BufferBytes
-	if size <= 0 {
-		size = DefaultBufferBytes
+	if r.size <= 0 {
+		r.size = DefaultBufferBytes
 	}
-	r.buf = make([]byte, size)
 	r.Reset(src)
 	return r
 }
 
 // Reset makes r read a new stream from src, as a client does when it
-// reconnects, and reuses r's buffers. It discards any partly read event and
-// looks for a BOM again. The last event ID and the retry value are kept, as
-// browsers keep them across reconnects; an id line that no blank line
-// followed is dropped with the partial event. Comments and Bytes are not
-// reset, so they count over every stream r has read.
+// reconnects, and reuses r's buffers; a nil src makes r a push Reader. It
+// discards any partly read event and looks for a BOM again. The last event
+// ID and the retry value are kept, as browsers keep them across reconnects;
+// an id line that no blank line followed is dropped with the partial event.
+// Comments and Bytes are not reset, so they count over every stream r has
+// read.
 func (r *Reader) Reset(src io.Reader) {
 	r.src = src
+	if src != nil && len(r.own) == 0 {
+		r.own = make([]byte, r.size)
+	}
+	r.buf, r.pend, r.pushed = r.own, nil, false
 	r.start, r.end = 0, 0
 	r.cr.reset()
 	r.lf.reset()
@@ -138,8 +156,10 @@ func (r *Reader) Reset(src io.Reader) {
 }
 
 // Next reads the next event into ev, which must not be nil. ev's byte slices
-// are valid until the next call to Next or Reset. Next returns false at the
-// end of the stream or on error; see Err.
+// are valid until the next call to Next, Push or Reset. Next returns false
+// at the end of the stream or on error; see Err. A push Reader's Next also
+// returns false, with Err nil, once it has interpreted every pushed byte:
+// Push more, or End the stream.
 func (r *Reader) Next(ev *Event) bool {
 	if r.err != nil || r.done {
 		return false
@@ -153,6 +173,12 @@ func (r *Reader) Next(ev *Event) bool {
 		if !ok {
 			if r.err != nil || r.done {
 				return false
+			}
+			if r.src == nil {
+				if r.nextWindow() {
+					continue
+				}
+				return false // every pushed byte is interpreted
 			}
 			r.fill()
 			continue
@@ -313,7 +339,7 @@ func (r *Reader) fill() {
 		size = max(size, len(r.buf)+1) // still room for a split BOM when r.max < 3
 		buf := make([]byte, size)
 		copy(buf, r.buf[:r.end])
-		r.buf = buf
+		r.buf, r.own = buf, buf
 	}
 	for range maxEmptyReads {
 		n, err := r.src.Read(r.buf[r.end:])

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Benchmarks of the frame-level HTTP/2 subscriber engine (loadgen/h2sub).
+#
+# The reference server runs as its own process (`ssebench serve`); the
+# engine runs alone in benchmarks/h2/h2hold, a small program that holds
+# streams with it and records what a load generator must per event (count,
+# sequence gaps, fan-out latency into an HDR histogram). Everything stays on
+# 127.0.0.1, every case is bounded in time, and each process is stopped by
+# its own PID. Run it under the heavy lock on a shared machine:
+#
+#   flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh idle [N]  # RSS per idle h2c stream, engine and server (N=50000, 8 connections)
+#   flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh cpu       # CPU per delivered event at 100k events/s: engine, and
+#                                                                   # `ssebench run` over h1 and h2c for comparison
+#   SSEBENCH_LEAN_H2C=1 flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh million [N]
+#                                                      # N subscribers (1,000,000) at 100,000 deliveries/s in all
+#   flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh all   # idle and cpu
+#
+# RSS per stream is the slope between a run with 200 streams and one with
+# N, each sampled after every stream is open and a few seconds have passed,
+# so fixed costs (runtime, buffers) drop out.
+#
+# The server's side of `idle` is net/http's HTTP/2 server by default; with
+# SSEBENCH_LEAN_H2C=1 in the environment the reference server serves
+# cleartext HTTP/2 on its frame-level path (no goroutine per stream):
+#
+#   SSEBENCH_LEAN_H2C=1 flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh idle
+#
+# Environment: OUT (folder for binaries, logs and results; default a new temp
+# folder), PORT (default 29800), SSEBENCH_LEAN_H2C (see above).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ssebench-h2bench.XXXXXX")}
+PORT=${PORT:-29800}
+BASE=http://127.0.0.1:$PORT
+SP=
+CP=
+
+ulimit -n "$(ulimit -Hn)"
+
+cleanup() {
+	[ -n "$CP" ] && kill "$CP" 2>/dev/null && wait "$CP" 2>/dev/null
+	[ -n "$SP" ] && kill "$SP" 2>/dev/null && wait "$SP" 2>/dev/null
+	return 0
+}
+trap cleanup EXIT
+
+build() {
+	[ -x "$OUT/ssebench" ] || (cd "$ROOT" && go build -o "$OUT/ssebench" ./cmd/ssebench)
+	[ -x "$OUT/h2hold" ] || (cd "$ROOT" && go build -o "$OUT/h2hold" ./benchmarks/h2/h2hold)
+}
+
+start_server() {
+	"$OUT/ssebench" serve --addr "127.0.0.1:$PORT" --heartbeat 0 "$@" >"$OUT/serve.log" 2>&1 &
+	SP=$!
+	for _ in $(seq 100); do
+		curl -sf "$BASE/healthz" >/dev/null 2>&1 && return 0
+		kill -0 "$SP" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "server did not start:" >&2
+	cat "$OUT/serve.log" >&2
+	exit 1
+}
+
+stop_server() {
+	kill "$SP" 2>/dev/null && wait "$SP" 2>/dev/null || true
+	SP=
+}
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# server_subs prints the server's open streams (the first "subscribers"
+# key of /stats; topic_stats has one per topic).
+server_subs() { curl -sf "$BASE/stats" | grep -o '"subscribers":[0-9]*' | head -1 | cut -d: -f2; }
+
+# hold_rss N: hold N streams with h2hold, and print "client_KiB server_KiB"
+# sampled 5 s after every stream is open.
+hold_rss() {
+	local n=$1
+	local server0
+	server0=$(rss_kib "$SP")
+	"$OUT/h2hold" -url "$BASE/events" -n "$n" -conns 8 -warm 0 -hold 12s >"$OUT/hold-$n.txt" 2>"$OUT/hold-$n.log" &
+	CP=$!
+	local t=0
+	while [ "$(server_subs)" != "$n" ]; do
+		sleep 0.2
+		t=$((t + 1))
+		[ $t -gt 600 ] && { echo "only $(server_subs) of $n connected" >&2; break; }
+	done
+	sleep 5
+	echo "$(rss_kib "$CP") $(rss_kib "$SP")"
+	wait "$CP" || true
+	CP=
+}
+
+idle() {
+	local n=$1
+	build
+	start_server --rate 1
+	local small big
+	small=$(hold_rss 200)
+	big=$(hold_rss "$n")
+	stop_server
+	local path="net/http HTTP/2 server"
+	[ "${SSEBENCH_LEAN_H2C:-}" = 1 ] && path="frame-level h2c path, SSEBENCH_LEAN_H2C=1"
+	awk -v a="$small" -v b="$big" -v n="$n" -v path="$path" 'BEGIN {
+		split(a, s, " "); split(b, l, " ")
+		printf "idle h2c, N=%d over 8 connections: engine RSS %d KiB at 200, %d KiB at %d => %.2f KiB per stream\n", n, s[1], l[1], n, (l[1] - s[1]) / (n - 200)
+		printf "                                 server RSS %d KiB at 200, %d KiB at %d => %.2f KiB per stream (%s)\n", s[2], l[2], n, (l[2] - s[2]) / (n - 200), path
+	}'
+	grep -h 'open in' "$OUT/hold-$n.log" || true
+}
+
+# loadgen_cpu PROTO: today's load generator, as benchmarks/loadgen/bench.sh
+# cpu measures it.
+loadgen_cpu() {
+	local proto=$1
+	"$OUT/ssebench" run --protocol "$proto" --subscribers 1000 --duration 10s --quiet --out "$OUT/cpu-$proto.json" "$BASE/events" >"$OUT/cpu-$proto.txt" 2>&1 || true
+	python3 - "$OUT/cpu-$proto.json" "$proto" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+sc, ev, d = r["self_check"], r["events"]["received"], r["duration_s"]
+us = sc["cpu_percent"] / 100 * d * 1e6 / max(ev, 1)
+print(f"ssebench run --protocol {sys.argv[2]}: {ev} events in {d:.1f}s ({ev/d:.0f}/s), CPU {sc['cpu_percent']:.0f}% of one core "
+      f"=> {us:.2f} us CPU per event; fan-out p99 {r['latency_us']['fanout']['p99']/1000:.1f} ms, gaps {r['events']['gaps']}")
+PY
+}
+
+cpu() {
+	build
+	start_server --rate 100 --payload 64
+	"$OUT/h2hold" -url "$BASE/events" -n 1000 -warm 2s -hold 10s >"$OUT/cpu-engine.txt" 2>"$OUT/cpu-engine.log"
+	awk '{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "h2sub engine (h2c): %d events (%s/s), CPU %s%% of one core => %s us CPU per event; fan-out p50 %.1f ms, p99 %.1f ms, gaps %s\n",
+			v["events"], v["events_per_s"], v["cpu_percent"], v["us_per_event"], v["p50_us"] / 1000, v["p99_us"] / 1000, v["gaps"]
+	}' "$OUT/cpu-engine.txt"
+	loadgen_cpu h1
+	loadgen_cpu h2c
+	stop_server
+}
+
+# million N: N subscribers (default 1,000,000) on 100 topics, each topic
+# publishing one event every 10 s on average (Poisson), so 100,000
+# deliveries/s in all; reports RSS per subscriber on each side, the time to
+# open every stream, the delivery ratio and fan-out p50/p99 over 60 s.
+million() {
+	local n=$1
+	build
+	local gens=()
+	for i in $(seq 0 99); do
+		gens+=(--generator "topic=t$i,rate=0.1,pattern=poisson,payload=64")
+	done
+	start_server "${gens[@]}"
+	local s0
+	s0=$(rss_kib "$SP")
+	"$OUT/h2hold" -url "$BASE/events" -n "$n" -topics 100 -warm 5s -hold 60s >"$OUT/million.txt" 2>"$OUT/million.log" &
+	CP=$!
+	local t=0
+	while [ "$(server_subs)" != "$n" ]; do
+		sleep 1
+		t=$((t + 1))
+		kill -0 "$CP" 2>/dev/null || break
+		[ $t -gt 900 ] && { echo "only $(server_subs) of $n connected" >&2; break; }
+	done
+	sleep 30 # into the measured window
+	local c s
+	c=$(rss_kib "$CP")
+	s=$(rss_kib "$SP")
+	wait "$CP" || true
+	CP=
+	stop_server
+	local path="net/http HTTP/2 server"
+	[ "${SSEBENCH_LEAN_H2C:-}" = 1 ] && path="frame-level h2c path"
+	awk -v c="$c" -v s="$s" -v s0="$s0" -v n="$n" -v path="$path" 'BEGIN {
+		printf "million: %d subscribers; client RSS %d KiB => %.2f KiB per subscriber (fixed costs included)\n", n, c, c / n
+		printf "         server RSS %d KiB (%d KiB before) => %.2f KiB per subscriber (%s)\n", s, s0, (s - s0) / n, path
+	}'
+	awk '{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "         %d of %d streams open in %s s on %d connections; over 60 s: %d events (%s/s), delivery ratio %s, gaps %s, fan-out p50 %.1f ms, p99 %.1f ms; client CPU %s%% of one core (%s us per event)\n",
+			v["open"], v["streams"], v["connect_s"], v["conns"], v["events"], v["events_per_s"], v["delivery_ratio"], v["gaps"], v["p50_us"] / 1000, v["p99_us"] / 1000, v["cpu_percent"], v["us_per_event"]
+	}' "$OUT/million.txt"
+}
+
+case "${1:-all}" in
+idle) idle "${2:-50000}" ;;
+cpu) cpu ;;
+million) million "${2:-1000000}" ;;
+all)
+	idle 50000
+	cpu
+	;;
+*)
+	sed -n '2,30p' "$0"
+	exit 2
+	;;
+esac
+echo "logs and results in $OUT"
