@@ -119,14 +119,3 @@ func TestNumbered(t *testing.T) {
 		}
 	}
 }
-
-func TestWithFlags(t *testing.T) {
-	t.Parallel()
-	extra := []string{"--out", "r-1.json"}
-	if got, want := strings.Join(withFlags([]string{"--duration", "1s", "http://x/"}, extra), " "), "--duration 1s http://x/ --out r-1.json"; got != want {
-		t.Errorf("withFlags = %q, want %q", got, want)
-	}
-	if got, want := strings.Join(withFlags([]string{"--duration", "1s", "--", "http://x/"}, extra), " "), "--duration 1s --out r-1.json -- http://x/"; got != want {
-		t.Errorf("withFlags with -- = %q, want %q", got, want)
-	}
-}

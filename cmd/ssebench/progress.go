@@ -164,6 +164,9 @@ func fmtUS(us int64) string {
 
 // isTerminal tells whether w is a character device (a terminal).
 func isTerminal(w io.Writer) bool {
+	if h, ok := w.(helpOutput); ok {
+		w = h.Writer
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

@@ -29,7 +29,8 @@ func TestRateFlag(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
-			var r rateFlag
+			var v float64
+			r := newRateFlag(&v, true)
 			err := r.Set(tt.in)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -37,8 +38,8 @@ func TestRateFlag(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || float64(r) != tt.want {
-				t.Errorf("Set(%q) = %g, %v; want %g", tt.in, float64(r), err, tt.want)
+			if err != nil || v != tt.want {
+				t.Errorf("Set(%q) = %g, %v; want %g", tt.in, v, err, tt.want)
 			}
 		})
 	}
