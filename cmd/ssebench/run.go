@@ -285,6 +285,11 @@ func (p *runPlan) outcome(rep *result.Report, runErr error) error {
 	case rep.Interrupted:
 		return &codeError{code: exitInterrupted, err: errors.New("interrupted: the run stopped early; its results were written, marked interrupted")}
 	case errors.Is(runErr, loadgen.ErrNothingMeasured):
+		// The last line names the dominant cause, e.g. "no subscriber
+		// connected: 100 × dial: connection refused".
+		if msg := rep.Failure(); msg != "" {
+			return &codeError{code: exitError, err: errors.New(msg)}
+		}
 		return &codeError{code: exitError, err: runErr}
 	}
 	return p.th.verdict(rep, runErr)
