@@ -55,6 +55,9 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	rs := make([]*result.Report, len(files))
 	for i, path := range files {
 		if rs[i], err = result.ReadFile(path); err != nil {
+			if errors.Is(err, result.ErrNotARun) {
+				return usageErrorf("%v", err)
+			}
 			return err
 		}
 	}
