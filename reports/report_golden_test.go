@@ -111,3 +111,43 @@ func TestReports_golden(t *testing.T) {
 		t.Errorf("the page of a failed run draws charts")
 	}
 }
+
+// TestText_fits80Columns checks every text summary the tests render.
+func TestText_fits80Columns(t *testing.T) {
+	t.Parallel()
+	full := publisherSample(t)
+	full.Interrupted = true
+	full.Events.LostOnReconnect = 12345
+	full.Transport = result.Transport{Negotiated: "HTTP/2.0", TLS: "TLS 1.3", Connections: 4, H2MaxConcurrentStreams: 250}
+	full.Errors["status"] = 1234567
+	full.ErrorSamples["status"] = "503 Service Unavailable: the server is at its --max-subscribers limit of 10000 streams; try again later please"
+	full.Warnings = append(full.Warnings, strings.Repeat("a long warning that goes on ", 8))
+	for _, r := range []*result.Report{sampleRun(t, "", 1), thresholdSample(t), full, failedSample(t)} {
+		var buf bytes.Buffer
+		if err := Text(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.SplitSeq(buf.String(), "\n") {
+			if n := len([]rune(line)); n > textWidth && !strings.Contains(line, "://") {
+				t.Errorf("line of %d columns:\n%s", n, line)
+			}
+			if strings.HasSuffix(line, " ") {
+				t.Errorf("trailing space: %q", line)
+			}
+		}
+	}
+	// The headers row shows only when it differs from connect.
+	r := sampleRun(t, "", 1)
+	r.LatencyUS.Headers = r.LatencyUS.Connect
+	var buf bytes.Buffer
+	_ = Text(&buf, r)
+	if strings.Contains(buf.String(), "headers") {
+		t.Errorf("headers row shown though it equals connect")
+	}
+	r.LatencyUS.Headers.Count++
+	buf.Reset()
+	_ = Text(&buf, r)
+	if !strings.Contains(buf.String(), "headers") {
+		t.Errorf("headers row missing though it differs from connect")
+	}
+}

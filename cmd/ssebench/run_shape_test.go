@@ -105,14 +105,18 @@ func TestRun_stagesEndToEnd(t *testing.T) {
 
 func TestPlainLine(t *testing.T) {
 	t.Parallel()
-	iv := result.Interval{ElapsedS: 12, Connected: 998, EventsPerS: 1500, BytesPerS: 2e6, FanoutP50US: 1500, FanoutP99US: 9000, Errors: 2, Reconnects: 3}
+	iv := result.Interval{ElapsedS: 12, Connected: 998, Events: 1500, EventsPerS: 1500, BytesPerS: 2e6, FanoutP50US: 1500, FanoutP99US: 9000, Errors: 2, Reconnects: 3}
+	idle := iv
+	idle.Events, idle.EventsPerS, idle.FanoutP50US, idle.FanoutP99US = 0, 0, 0, 0
 	tests := []struct {
 		name string
 		p    loadgen.Progress
 		want string
 	}{
 		{"ramp", loadgen.Progress{Interval: iv, Requested: 1000, Target: 500, Reconnects: 7},
-			"[  12.0s] ramp                   connected 998/1000 (target 500)  1500 ev/s  2.00 MB/s  p50 1.5ms  p99 9ms  errors 2  reconnects 7 (+3)"},
+			"[  12.0s] ramp                   connected 998/1000 (target 500)  1500 ev/s  2.00 MB/s  p50 1.5ms  p99 9ms  errors 9 (+2)  reconnects 7 (+3)"},
+		{"no events", loadgen.Progress{Interval: idle, Requested: 1000, Target: 1000},
+			"[  12.0s] ramp                   connected 998/1000 (target 1000)  0 ev/s  2.00 MB/s  p50 –  p99 –  errors 9 (+2)"},
 		{"steady", loadgen.Progress{Interval: iv, Requested: 1000, Target: 1000, Steady: true, SteadyElapsed: 4 * time.Second},
 			"[  12.0s] steady 4s              connected 998/1000"},
 		{"stage", loadgen.Progress{Interval: iv, Requested: 1000, Target: 1000, Stage: 2, Stages: 3, Steady: true, SteadyElapsed: 1500 * time.Millisecond},
@@ -123,9 +127,24 @@ func TestPlainLine(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := plainLine(tt.p); !strings.HasPrefix(got, tt.want) {
+			if got := plainLine(tt.p, 9); !strings.HasPrefix(got, tt.want) {
 				t.Errorf("plainLine() =\n%q\nwant prefix\n%q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestProgress_plainSkipsShortTail checks that plain progress prints no
+// line for an interval of a few milliseconds, but still counts its errors.
+func TestProgress_plainSkipsShortTail(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	pr := newProgress(&buf, false, &loadgen.Config{Interval: time.Second, Subscribers: 10})
+	pr.update(loadgen.Progress{Interval: result.Interval{ElapsedS: 1, Errors: 1}, Requested: 10})
+	pr.update(loadgen.Progress{Interval: result.Interval{ElapsedS: 1.004, Errors: 2}, Requested: 10})
+	pr.update(loadgen.Progress{Interval: result.Interval{ElapsedS: 2.004, Errors: 0}, Requested: 10})
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], "errors 3 (+0)") {
+		t.Errorf("progress =\n%s\nwant 2 lines, the second with errors 3 (+0)", buf.String())
 	}
 }
