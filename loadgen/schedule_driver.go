@@ -80,7 +80,7 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 		// Steady state: a plateau of the schedule, once every subscriber it
 		// asks for has had its first answer, so a connection storm (or a
 		// slow first handshake) never blurs the headline figures.
-		steady := st.Hold && st.N > 0 && d.pending() == 0
+		steady := st.Hold && st.N > 0 && d.pending() == 0 && (on || !st.Done)
 		if steady != on {
 			if on {
 				res.Steady += now.Sub(since)
@@ -90,7 +90,10 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 			on = steady
 			d.steady(on, now)
 		}
-		if st.Done {
+		// The schedule's last starts get their first answer before the
+		// drive ends (within the connect timeout), so that "2s:200"
+		// ends with 200 connected or failed, none cut off half-way.
+		if st.Done && (on || d.pending() == 0) {
 			return end(now)
 		}
 		if d.maxSteady > 0 && on && res.Steady+now.Sub(since) >= d.maxSteady {

@@ -148,3 +148,21 @@ func TestProgress_plainSkipsShortTail(t *testing.T) {
 		t.Errorf("progress =\n%s\nwant 2 lines, the second with errors 3 (+0)", buf.String())
 	}
 }
+
+// TestRun_stagesEndingOnARamp checks that a run whose last stage ramps up
+// ends with every subscriber connected, the last one included.
+func TestRun_stagesEndingOnARamp(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "r.json")
+	var stdout, stderr bytes.Buffer
+	if code := realMain([]string{"run", "--stages", "300ms:60", "--quiet", "--out", out}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+	rep, err := result.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Subscribers; s.Requested != 60 || s.Connected != 60 || s.Failed != 0 {
+		t.Errorf("requested %d, connected %d, failed %d; want 60, 60, 0", s.Requested, s.Connected, s.Failed)
+	}
+}
