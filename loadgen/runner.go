@@ -67,6 +67,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 		start:     subs.start,
 		stop:      subs.stop,
 		pending:   subs.pending.Load,
+		allFailed: subs.allFailed,
 		steady: func(on bool, now time.Time) {
 			p := phaseRamp
 			if on {

@@ -29,6 +29,10 @@ type driver struct {
 	pending func() int64
 	// steady is called whenever the steady state begins (true) or ends.
 	steady func(on bool, now time.Time)
+	// allFailed, when set, tells whether every subscriber started so far
+	// failed and none waits to reconnect; on a plateau of the schedule the
+	// drive then ends at once rather than hold a run that measures nothing.
+	allFailed func() bool
 
 	// target is the schedule's current N, for progress displays.
 	target atomic.Int64
@@ -80,6 +84,9 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 		// Steady state: a plateau of the schedule, once every subscriber it
 		// asks for has had its first answer, so a connection storm (or a
 		// slow first handshake) never blurs the headline figures.
+		if d.allFailed != nil && active > 0 && (st.Hold || st.Done) && d.allFailed() {
+			return end(now)
+		}
 		steady := st.Hold && st.N > 0 && d.pending() == 0 && (on || !st.Done)
 		if steady != on {
 			if on {

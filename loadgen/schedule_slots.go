@@ -38,6 +38,9 @@ type slots struct {
 	// pending counts sessions whose first connection attempt has no
 	// answer yet: the steady state waits for it to be 0.
 	pending atomic.Int64
+	// sessions counts the sessions started; streamless those that ended
+	// without their slot ever getting a stream (allFailed).
+	sessions, streamless atomic.Int64
 }
 
 func newSlots(ctx context.Context, cfg *Config, op opener, agg *aggregator, dump io.Writer) *slots {
@@ -78,7 +81,19 @@ func (ss *slots) start(i int) {
 			<-prev
 		}
 		s.run(ctx, ss.dials, func() { ss.pending.Add(-1) })
+		if !sl.connected { // written by this goroutine's session only
+			ss.streamless.Add(1)
+		}
 	})
+	ss.sessions.Add(1)
+}
+
+// allFailed tells whether every session started so far has ended without
+// a stream: nothing is connected and nothing waits to reconnect, so
+// nothing more can be measured.
+func (ss *slots) allFailed() bool {
+	n := ss.sessions.Load()
+	return n > 0 && ss.streamless.Load() == n
 }
 
 // stop closes slot i's session. It is not a failure.

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssebench/ssebench/reports/result"
 )
@@ -83,5 +86,30 @@ func TestRun_h2Embedded(t *testing.T) {
 	}
 	if rep.Subscribers.Connected != 20 || rep.Transport.Negotiated != "HTTP/2.0" || rep.Transport.TLS == "" || !strings.HasPrefix(rep.Target, "https://127.0.0.1:") {
 		t.Errorf("connected %d, negotiated %q, TLS %q, target %q; want 20 over HTTP/2 with TLS", rep.Subscribers.Connected, rep.Transport.Negotiated, rep.Transport.TLS, rep.Target)
+	}
+}
+
+// TestRun_untrustedCertificateSaysWhatToDo runs against a TLS server whose
+// certificate the client does not trust: every subscriber fails, the run
+// ends at once, and the last line suggests --ca or --insecure.
+func TestRun_untrustedCertificateSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(ts.Close)
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := realMain([]string{"run", "--subscribers", "3", "--duration", "1m", "--quiet", ts.URL + "/events"}, &stdout, &stderr)
+	if code != exitError {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitError, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	last := lines[len(lines)-1]
+	for _, want := range []string{"ssebench: no subscriber connected: 3 × tls: ", "certificate", "--ca", "--insecure"} {
+		if !strings.Contains(last, want) {
+			t.Errorf("last line %q lacks %q", last, want)
+		}
+	}
+	if el := time.Since(start); el > 20*time.Second {
+		t.Errorf("the run took %s: it should end once every subscriber failed", el)
 	}
 }

@@ -94,7 +94,7 @@ func TestRun_badInput(t *testing.T) {
 		{"two urls", []string{"run", "http://a/", "http://b/"}, exitUsage, "at most one URL"},
 		{"rate with url", []string{"run", "--rate", "5", "http://127.0.0.1:1/"}, exitUsage, "embedded reference server"},
 		{"bad format", []string{"run", "--format", "pdf"}, exitUsage, "unknown format"},
-		{"unreachable", []string{"run", "--subscribers", "2", "--duration", "100ms", "--quiet", "http://127.0.0.1:1/events"}, exitError, "no subscriber connected"},
+		{"unreachable", []string{"run", "--subscribers", "2", "--duration", "1m", "--quiet", "http://127.0.0.1:1/events"}, exitError, "ssebench: no subscriber connected: 2 × dial: connection refused\n"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
 		{"report missing file", []string{"report", "/nonexistent.json"}, exitError, "no such file"},
 		{"report no file", []string{"report"}, exitUsage, "at least one result file"},
