@@ -22,6 +22,9 @@ type slot struct {
 	// waits for the previous one's done); read once every session returned.
 	connected bool // got a stream at least once
 	answered  bool // a first connection attempt had an answer
+	// sent is called when the session's request has been written; only
+	// the first call of a session counts (slots.unsent).
+	sent func()
 }
 
 // slots starts and stops subscriber sessions for the driver. start and stop
@@ -41,6 +44,10 @@ type slots struct {
 	// sessions counts the sessions started; streamless those that ended
 	// without their slot ever getting a stream (allFailed).
 	sessions, streamless atomic.Int64
+	// unsent counts sessions whose first request is not yet written (and
+	// not yet answered): publisher mode may start publishing once it is 0,
+	// for servers that hold their headers until their first event.
+	unsent atomic.Int64
 }
 
 func newSlots(ctx context.Context, cfg *Config, op opener, agg *aggregator, dump io.Writer) *slots {
@@ -67,6 +74,10 @@ func (ss *slots) start(i int) {
 	done := make(chan struct{})
 	sl.cancel, sl.done = cancel, done
 	ss.pending.Add(1)
+	ss.unsent.Add(1)
+	var once sync.Once
+	sent := func() { once.Do(func() { ss.unsent.Add(-1) }) }
+	sl.sent = sent
 	s := &subscriber{id: i, cfg: ss.cfg, open: ss.open, rec: sl.rec, agg: ss.agg, slot: sl}
 	if i == 0 && ss.dump != nil {
 		s.dump = ss.dump
@@ -80,7 +91,7 @@ func (ss *slots) start(i int) {
 			// the slot's Recorder keeps a single writer.
 			<-prev
 		}
-		s.run(ctx, ss.dials, func() { ss.pending.Add(-1) })
+		s.run(ctx, ss.dials, func() { sent(); ss.pending.Add(-1) })
 		if !sl.connected { // written by this goroutine's session only
 			ss.streamless.Add(1)
 		}
