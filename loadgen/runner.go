@@ -73,6 +73,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 		pending:   subs.pending.Load,
 		unsent:    subs.unsent.Load,
 		allFailed: subs.allFailed,
+		failed:    subs.streamless.Load,
 		holdGrace: holdGrace,
 		steady: func(on bool, now time.Time) {
 			p := phaseRamp

@@ -29,6 +29,9 @@ type driver struct {
 	pending func() int64
 	// steady is called whenever the steady state begins (true) or ends.
 	steady func(on bool, now time.Time)
+	// failed, when set, returns how many sessions ended without a stream,
+	// for progress displays.
+	failed func() int64
 	// unsent returns how many started slots have not yet written their
 	// first request; holdGrace, when > 0 (publisher mode), lets the steady
 	// state begin without every first answer once every request is out

@@ -109,7 +109,7 @@ mkdir -p ci
 block docs/ci.md "## A plain shell recipe" 1 >ci/sse-bench.sh
 step "docs/ci.md recipe, no baseline yet" 0,3 'RUNS=2 sh ci/sse-bench.sh && test -d benchmarks/baseline'
 step "docs/ci.md recipe, against the baseline" 0,3,4 'RUNS=2 sh ci/sse-bench.sh && test -s out/compare.md'
-step "docs/ci.md: refresh the baseline" 0,3 "RUNS=2 $(block docs/ci.md "## A plain shell recipe" 2)"
+step "docs/ci.md: refresh the baseline" 0,3 "export RUNS=2; $(block docs/ci.md "## A plain shell recipe" 2)"
 
 if [ "$failed" = 0 ]; then
 	echo "every command ran as documented"

@@ -6,10 +6,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	refserver "github.com/ssebench/ssebench/reference-server"
 	"github.com/ssebench/ssebench/reports/result"
 )
 
@@ -111,5 +113,31 @@ func TestRun_untrustedCertificateSaysWhatToDo(t *testing.T) {
 	}
 	if el := time.Since(start); el > 20*time.Second {
 		t.Errorf("the run took %s: it should end once every subscriber failed", el)
+	}
+}
+
+// TestRun_progressShowsFailures checks the plain progress lines of a run
+// whose subscribers all fail.
+func TestRun_progressShowsFailures(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	realMain([]string{"run", "--subscribers", "2", "--duration", "1m", "http://127.0.0.1:1/events"}, &stdout, &stderr)
+	if !strings.Contains(stderr.String(), "failed 2") || !strings.Contains(stderr.String(), "errors 2 (+") {
+		t.Errorf("progress does not show the failures:\n%s", stderr.String())
+	}
+}
+
+// TestEmbeddedServer_isServeWithItsDefaults keeps the embedded reference
+// server and `ssebench serve` one server: the same defaults, on a free
+// loopback port.
+func TestEmbeddedServer_isServeWithItsDefaults(t *testing.T) {
+	t.Parallel()
+	want := serveDefaults()
+	want.Addr = "127.0.0.1:0"
+	if got := embeddedConfig(refserver.DefaultRate, refserver.DefaultPayloadBytes, false); !reflect.DeepEqual(got, want) {
+		t.Errorf("embedded config =\n%+v\nwant serve's defaults\n%+v", got, want)
+	}
+	if got := embeddedConfig(5, 100, true); got.Rate != 5 || got.PayloadBytes != 100 || !got.TLSSelfSigned || got.Heartbeat != want.Heartbeat {
+		t.Errorf("embedded config with rate, payload and TLS = %+v", got)
 	}
 }

@@ -40,10 +40,12 @@ type progress struct {
 	steadyMS   atomic.Int64
 	reconnects atomic.Int64
 	errors     atomic.Int64 // failures so far, summed over the intervals
+	failed     atomic.Int64 // subscribers that never got a stream
 	// Plain lines only: when the previous interval ended, and the
 	// shortest interval worth a line of its own.
 	prevS   float64
 	minLine time.Duration
+	lines   int // plain lines printed
 }
 
 func newProgress(w io.Writer, quiet bool, cfg *loadgen.Config) *progress {
@@ -109,6 +111,9 @@ func (pr *progress) shapeText(stages int) string {
 	if n := pr.reconnects.Load(); n > 0 {
 		fmt.Fprintf(&b, "  reconnects %d", n)
 	}
+	if n := pr.failed.Load(); n > 0 {
+		fmt.Fprintf(&b, "  failed %d", n)
+	}
 	if n := pr.errors.Load(); n > 0 {
 		fmt.Fprintf(&b, "  errors %d", n)
 	}
@@ -131,12 +136,14 @@ func (pr *progress) update(p loadgen.Progress) {
 	pr.steady.Store(p.Steady)
 	pr.steadyMS.Store(p.SteadyElapsed.Milliseconds())
 	pr.reconnects.Store(p.Reconnects)
+	pr.failed.Store(int64(p.Failed))
 	if pr.plain {
 		// A tail of a few milliseconds (the interval cut where the run
 		// ended) has no figures worth a line; its counts still add up.
 		dt := time.Duration((p.ElapsedS - pr.prevS) * float64(time.Second))
 		pr.prevS = p.ElapsedS
-		if dt >= pr.minLine {
+		if dt >= pr.minLine || pr.lines == 0 { // a run that short still gets its one line
+			pr.lines++
 			fmt.Fprintln(pr.w, plainLine(p, total))
 		}
 		return
@@ -170,8 +177,8 @@ func plainLine(p loadgen.Progress, errors int64) string {
 	if p.Events > 0 && p.FanoutP99US > 0 {
 		p50, p99 = fmtUS(p.FanoutP50US), fmtUS(p.FanoutP99US)
 	}
-	return fmt.Sprintf("[%6.1fs] %-22s connected %d/%d (target %d)  %.0f ev/s  %.2f MB/s  p50 %s  p99 %s  errors %d (+%d)  reconnects %d (+%d)",
-		p.ElapsedS, phase, p.Connected, p.Requested, p.Target, p.EventsPerS, p.BytesPerS/1e6,
+	return fmt.Sprintf("[%6.1fs] %-22s connected %d/%d (target %d)  failed %d  %.0f ev/s  %.2f MB/s  p50 %s  p99 %s  errors %d (+%d)  reconnects %d (+%d)",
+		p.ElapsedS, phase, p.Connected, p.Requested, p.Target, p.Failed, p.EventsPerS, p.BytesPerS/1e6,
 		p50, p99, errors, p.Errors, p.Reconnects, p.Interval.Reconnects)
 }
 

@@ -113,10 +113,10 @@ func TestPlainLine(t *testing.T) {
 		p    loadgen.Progress
 		want string
 	}{
-		{"ramp", loadgen.Progress{Interval: iv, Requested: 1000, Target: 500, Reconnects: 7},
-			"[  12.0s] ramp                   connected 998/1000 (target 500)  1500 ev/s  2.00 MB/s  p50 1.5ms  p99 9ms  errors 9 (+2)  reconnects 7 (+3)"},
+		{"ramp", loadgen.Progress{Interval: iv, Requested: 1000, Target: 500, Reconnects: 7, Failed: 2},
+			"[  12.0s] ramp                   connected 998/1000 (target 500)  failed 2  1500 ev/s  2.00 MB/s  p50 1.5ms  p99 9ms  errors 9 (+2)  reconnects 7 (+3)"},
 		{"no events", loadgen.Progress{Interval: idle, Requested: 1000, Target: 1000},
-			"[  12.0s] ramp                   connected 998/1000 (target 1000)  0 ev/s  2.00 MB/s  p50 –  p99 –  errors 9 (+2)"},
+			"[  12.0s] ramp                   connected 998/1000 (target 1000)  failed 0  0 ev/s  2.00 MB/s  p50 –  p99 –  errors 9 (+2)"},
 		{"steady", loadgen.Progress{Interval: iv, Requested: 1000, Target: 1000, Steady: true, SteadyElapsed: 4 * time.Second},
 			"[  12.0s] steady 4s              connected 998/1000"},
 		{"stage", loadgen.Progress{Interval: iv, Requested: 1000, Target: 1000, Stage: 2, Stages: 3, Steady: true, SteadyElapsed: 1500 * time.Millisecond},
