@@ -142,7 +142,7 @@ func valueError(f *flag.Flag, quoted string, err error) string {
 			}
 		}
 	}
-	return fmt.Sprintf("invalid value %s: %v", quoted, err)
+	return fmt.Sprintf("%s: %v", quoted, err)
 }
 
 // suggest returns the candidate closest to word (a typo two edits away, or

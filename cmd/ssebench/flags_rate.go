@@ -36,7 +36,7 @@ func (r *rateFlag) Set(s string) error {
 		if r.allowZero {
 			want = "a rate"
 		}
-		return fmt.Errorf("want %s such as 500/s or 600/m, got %q", want, s)
+		return fmt.Errorf("want %s such as 500/s or 600/m", want)
 	}
 	switch strings.TrimSpace(unit) {
 	case "", "s":

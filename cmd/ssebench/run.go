@@ -66,11 +66,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer p.target.close()
-	if p.sc.dryRun {
-		return p.printDryRun(stdout)
-	}
 	for _, w := range p.warnings {
 		fmt.Fprintf(stderr, "ssebench: warning: %s\n", w)
+	}
+	if p.sc.dryRun {
+		return p.printDryRun(stdout)
 	}
 	return p.execute(ctx, stdout, stderr)
 }

@@ -100,7 +100,7 @@ func TestRun_publishURLBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"bad rate", []string{"run", "--publish-url", "http://h/p", "--publish-rate", "fast"}, "invalid value"},
+		{"bad rate", []string{"run", "--publish-url", "http://h/p", "--publish-rate", "fast"}, `--publish-rate: "fast": want a positive rate`},
 		{"zero rate", []string{"run", "--publish-url", "http://h/p", "--publish-rate", "0"}, "positive rate"},
 		{"NaN rate", []string{"run", "--publish-url", "http://h/p", "--publish-rate", "NaN"}, "positive rate"},
 		{"infinite rate", []string{"run", "--publish-url", "http://h/p", "--publish-rate", "+Inf/s"}, "positive rate"},

@@ -22,8 +22,10 @@ func TestRateFlag(t *testing.T) {
 		{in: "500/s", want: 500},
 		{in: " 120 / m ", want: 2},
 		{in: "0.5/s", want: 0.5},
-		{in: "fast", wantErr: `got "fast"`},
-		{in: "-3/s", wantErr: `got "-3/s"`},
+		{in: "fast", wantErr: `want a rate`},
+		{in: "-3/s", wantErr: `want a rate`},
+		{in: "NaN", wantErr: `want a rate`},
+		{in: "Inf/s", wantErr: `want a rate`},
 		{in: "10/h", wantErr: `unit "h"`},
 	}
 	for _, tt := range tests {
