@@ -321,3 +321,22 @@ func TestCompare_notesDifferentSetups(t *testing.T) {
 		}
 	}
 }
+
+// TestCompare_labelNamesTheSide shows a side's --label beside its name.
+func TestCompare_labelNamesTheSide(t *testing.T) {
+	t.Parallel()
+	base := side("base.json", cmpRun{p50ms: 2, rate: 1000}, 10)
+	base.Runs[0].Label = "v1.2 build"
+	new := side("new.json", cmpRun{p50ms: 2, rate: 1000}, 10)
+	c, err := Compare(base, new, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := CompareText(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `base  base.json ("v1.2 build", 1 run)`) || !strings.Contains(buf.String(), "new   new.json (1 run)") {
+		t.Errorf("sides not named:\n%s", buf.String())
+	}
+}
