@@ -57,6 +57,14 @@ type runPlan struct {
 	warnings []string // usage warnings printed before the first run
 }
 
+// runExtensions are flag groups that other files of this command add to
+// `ssebench run` without editing planRun, from an init function: each
+// registers its flags on fs and returns a function (or nil) that planRun
+// calls once the flags and the scenario are parsed and the target is
+// resolved, before the configuration is validated, to adjust the plan.
+// A usage problem should come back as usageErrorf.
+var runExtensions []func(fs *flag.FlagSet, p *runPlan) func() error
+
 // zeroMeansNothing are run's own flags for which 0 is not a value.
 var zeroMeansNothing = []string{"subscribers", "duration", "interval"}
 
@@ -101,6 +109,12 @@ func planRun(args []string, stdout, stderr io.Writer) (p *runPlan, err error) {
 	fs.StringVar(&p.format, "format", "text", "summary `format` on stdout: "+strings.Join(reports.Names(), ", "))
 	fs.StringVar(&p.label, "label", "", "`name` of the run in reports and comparisons (default: the target's host and protocol)")
 	fs.BoolVar(&p.quiet, "quiet", false, "no progress display on stderr")
+	var extend []func() error
+	for _, ext := range runExtensions {
+		if f := ext(fs, p); f != nil {
+			extend = append(extend, f)
+		}
+	}
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return nil, err
@@ -133,6 +147,11 @@ func planRun(args []string, stdout, stderr io.Writer) (p *runPlan, err error) {
 	}()
 	if err := p.lat.apply(cfg); err != nil {
 		return nil, err
+	}
+	for _, f := range extend {
+		if err := f(); err != nil {
+			return nil, err
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, usageErrorf("%v", p.sc.annotate(err))
