@@ -276,7 +276,9 @@ func (p *runPlan) runOnce(ctx context.Context, i int, stdout, stderr io.Writer) 
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return rep, err
+		// An output that could not be written is the error to report,
+		// whatever the run measured or whether it was interrupted.
+		return rep, &codeError{code: exitError, err: err}
 	}
 	return rep, runErr
 }
