@@ -34,6 +34,9 @@ type Progress struct {
 	RunPlanned time.Duration
 	// Reconnects is the number of successful reconnections so far.
 	Reconnects int64
+	// Failed is the number of subscribers so far whose session ended
+	// without ever getting a stream (a first attempt is not retried).
+	Failed int
 }
 
 // stageAt returns the 1-based stage of s at elapsed: len(s)+1 after the end.
@@ -57,6 +60,9 @@ func progressAt(cfg *Config, agg *aggregator, d *driver, iv result.Interval, sta
 		Duration:   cfg.plannedSteady(),
 		RunElapsed: now.Sub(start),
 		Reconnects: agg.totalReconnects(),
+	}
+	if d.failed != nil {
+		p.Failed = int(d.failed())
 	}
 	p.SteadyElapsed, p.Steady = agg.steadyElapsed(now)
 	if len(cfg.Stages) > 0 {

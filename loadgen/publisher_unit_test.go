@@ -232,7 +232,7 @@ func TestLatencyOptions_configEcho(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := string(b)
-	for _, want := range []string{`"publish_url":"http://x/pub"`, `"publish_rate":5`, `"publish_drain":1000000000`,
+	for _, want := range []string{`"publish_url":"http://x/pub"`, `"publish_rate":5`, `"publish_drain":"1s"`,
 		`"publish_header":{`, `"Authorization":["[redacted]"]`, `"X-Channel":["a"]`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("config echo %s lacks %s", got, want)

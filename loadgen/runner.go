@@ -43,6 +43,10 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	if pub != nil {
 		cfg.Latency = pub
 	}
+	var holdGrace time.Duration
+	if pub != nil {
+		holdGrace = headerHoldGrace // some servers answer only once there is an event
+	}
 
 	// subCtx ends every stream; it is cancelled when the schedule ends or
 	// the caller cancels ctx.
@@ -67,6 +71,10 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 		start:     subs.start,
 		stop:      subs.stop,
 		pending:   subs.pending.Load,
+		unsent:    subs.unsent.Load,
+		allFailed: subs.allFailed,
+		failed:    subs.streamless.Load,
+		holdGrace: holdGrace,
 		steady: func(on bool, now time.Time) {
 			p := phaseRamp
 			if on {
@@ -140,6 +148,10 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	rep.SelfCheck = self
 	if saturated != "" {
 		rep.Warnings = append(rep.Warnings, saturated)
+	}
+	if res.HeldHeaders > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("publishing began with %d subscribers still waiting for response headers, %s after every request was out with no answer: the server held its response headers until its first event; their connect time includes that wait",
+			res.HeldHeaders, headerHoldGrace))
 	}
 	if rep.Subscribers.Connected == 0 {
 		return rep, ErrNothingMeasured

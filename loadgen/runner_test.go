@@ -177,7 +177,9 @@ func TestRun_failuresAreClassified(t *testing.T) {
 					url = startServer(t, tt.handler)
 				}
 				start := time.Now()
-				rep, err := run(t, t.Context(), Config{URL: url, Protocol: proto, Subscribers: 3, Duration: 200 * time.Millisecond, ConnectTimeout: tt.timeout})
+				// A long steady state: with every subscriber failed and
+				// none to reconnect, the run ends at once instead.
+				rep, err := run(t, t.Context(), Config{URL: url, Protocol: proto, Subscribers: 3, Duration: time.Minute, ConnectTimeout: tt.timeout})
 				if !errors.Is(err, ErrNothingMeasured) {
 					t.Errorf("err = %v, want ErrNothingMeasured", err)
 				}

@@ -29,6 +29,21 @@ type driver struct {
 	pending func() int64
 	// steady is called whenever the steady state begins (true) or ends.
 	steady func(on bool, now time.Time)
+	// failed, when set, returns how many sessions ended without a stream,
+	// for progress displays.
+	failed func() int64
+	// unsent returns how many started slots have not yet written their
+	// first request; holdGrace, when > 0 (publisher mode), lets the steady
+	// state begin without every first answer once every request is out
+	// and no answer has come for this long: a server that holds its
+	// response headers until its first event answers only once
+	// ssebench publishes.
+	unsent    func() int64
+	holdGrace time.Duration
+	// allFailed, when set, tells whether every subscriber started so far
+	// failed and none waits to reconnect; on a plateau of the schedule the
+	// drive then ends at once rather than hold a run that measures nothing.
+	allFailed func() bool
 
 	// target is the schedule's current N, for progress displays.
 	target atomic.Int64
@@ -44,7 +59,14 @@ type driveResult struct {
 	// open: the caller closes it once the streams are closed, so that what
 	// they read before closing (bytes, trailing comments) counts in it.
 	Open bool
+	// HeldHeaders is how many subscribers still waited for their response
+	// headers when the steady state began without them (holdGrace).
+	HeldHeaders int64
 }
+
+// headerHoldGrace is the driver's holdGrace in publisher mode: how long
+// every request may be out with no answer before publishing starts anyway.
+const headerHoldGrace = time.Second
 
 // run drives the schedule from t0 until it is Done, the steady state has
 // lasted maxSteady, or ctx ends. It leaves the slots it started open: the
@@ -57,6 +79,11 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 		active int       // slots [0, active) are started
 		on     bool      // in a steady window
 		since  time.Time // start of the current steady window
+		// holdGrace: the steady state no longer waits for first answers
+		// (released), and since when pending has stood still at pend.
+		released bool
+		pend     int64
+		still    time.Time
 	)
 	end := func(now time.Time) driveResult {
 		if on {
@@ -80,7 +107,18 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 		// Steady state: a plateau of the schedule, once every subscriber it
 		// asks for has had its first answer, so a connection storm (or a
 		// slow first handshake) never blurs the headline figures.
-		steady := st.Hold && st.N > 0 && d.pending() == 0
+		if d.allFailed != nil && active > 0 && (st.Hold || st.Done) && d.allFailed() {
+			return end(now)
+		}
+		if d.holdGrace > 0 && !released && st.Hold && st.N > 0 && active == st.N {
+			switch p := d.pending(); {
+			case p == 0 || d.unsent() > 0 || p != pend:
+				pend, still = p, now
+			case now.Sub(still) >= d.holdGrace:
+				released, res.HeldHeaders = true, p
+			}
+		}
+		steady := st.Hold && st.N > 0 && (released || d.pending() == 0) && (on || !st.Done)
 		if steady != on {
 			if on {
 				res.Steady += now.Sub(since)
@@ -90,7 +128,10 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 			on = steady
 			d.steady(on, now)
 		}
-		if st.Done {
+		// The schedule's last starts get their first answer before the
+		// drive ends (within the connect timeout), so that "2s:200"
+		// ends with 200 connected or failed, none cut off half-way.
+		if st.Done && (on || d.pending() == 0) {
 			return end(now)
 		}
 		if d.maxSteady > 0 && on && res.Steady+now.Sub(since) >= d.maxSteady {

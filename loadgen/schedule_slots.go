@@ -22,6 +22,9 @@ type slot struct {
 	// waits for the previous one's done); read once every session returned.
 	connected bool // got a stream at least once
 	answered  bool // a first connection attempt had an answer
+	// sent is called when the session's request has been written; only
+	// the first call of a session counts (slots.unsent).
+	sent func()
 
 	// seen holds the published markers the slot received, in publisher
 	// mode (publisher_audience.go).
@@ -42,6 +45,13 @@ type slots struct {
 	// pending counts sessions whose first connection attempt has no
 	// answer yet: the steady state waits for it to be 0.
 	pending atomic.Int64
+	// sessions counts the sessions started; streamless those that ended
+	// without their slot ever getting a stream (allFailed).
+	sessions, streamless atomic.Int64
+	// unsent counts sessions whose first request is not yet written (and
+	// not yet answered): publisher mode may start publishing once it is 0,
+	// for servers that hold their headers until their first event.
+	unsent atomic.Int64
 }
 
 func newSlots(ctx context.Context, cfg *Config, op opener, agg *aggregator, dump io.Writer) *slots {
@@ -68,6 +78,10 @@ func (ss *slots) start(i int) {
 	done := make(chan struct{})
 	sl.cancel, sl.done = cancel, done
 	ss.pending.Add(1)
+	ss.unsent.Add(1)
+	var once sync.Once
+	sent := func() { once.Do(func() { ss.unsent.Add(-1) }) }
+	sl.sent = sent
 	s := &subscriber{id: i, cfg: ss.cfg, open: ss.open, rec: sl.rec, agg: ss.agg, slot: sl}
 	if i == 0 && ss.dump != nil {
 		s.dump = ss.dump
@@ -81,8 +95,20 @@ func (ss *slots) start(i int) {
 			// the slot's Recorder keeps a single writer.
 			<-prev
 		}
-		s.run(ctx, ss.dials, func() { ss.pending.Add(-1) })
+		s.run(ctx, ss.dials, func() { sent(); ss.pending.Add(-1) })
+		if !sl.connected { // written by this goroutine's session only
+			ss.streamless.Add(1)
+		}
 	})
+	ss.sessions.Add(1)
+}
+
+// allFailed tells whether every session started so far has ended without
+// a stream: nothing is connected and nothing waits to reconnect, so
+// nothing more can be measured.
+func (ss *slots) allFailed() bool {
+	n := ss.sessions.Load()
+	return n > 0 && ss.streamless.Load() == n
 }
 
 // stop closes slot i's session. It is not a failure.

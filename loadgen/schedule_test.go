@@ -227,3 +227,32 @@ func TestDriver_cancelInterrupts(t *testing.T) {
 		}
 	})
 }
+
+// TestDriver_lastStartsGetAnswered checks that a schedule ending on a
+// ramp ("100ms:3") waits for the answers of its last starts instead of
+// cutting them off when the schedule is done.
+func TestDriver_lastStartsGetAnswered(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var pending atomic.Int64
+		s := Stages{{100 * time.Millisecond, 3}}
+		d := &driver{sched: s, pending: pending.Load}
+		t0 := time.Now()
+		l := newDriveLog(d, t0)
+		d.start = func(int) {
+			l.started = append(l.started, time.Since(t0))
+			pending.Add(1)
+			time.AfterFunc(50*time.Millisecond+time.Millisecond/2, func() { pending.Add(-1) })
+		}
+		res := d.run(t.Context(), t0)
+		if got, want := len(l.started), 3; got != want {
+			t.Fatalf("started %d, want %d", got, want)
+		}
+		if got, want := time.Since(t0), 151*time.Millisecond; got != want {
+			t.Errorf("drive ended after %s, want %s: when the last start was answered", got, want)
+		}
+		if len(l.steady) != 0 || res.Steady != 0 {
+			t.Errorf("steady windows %v (%s), want none: a ramp is not a hold", l.steady, res.Steady)
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/http/httptrace"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -173,6 +174,10 @@ func (s *subscriber) connect(ctx context.Context) (*http.Response, *ConnError) {
 		return nil, &ConnError{Class: ClassProtocol, Err: err}
 	}
 	s.setLastEventID(req) // on reconnection (reconnect.go)
+	if s.slot != nil && s.slot.sent != nil {
+		// Tell the slots when the request is out (schedule_slots.go).
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { s.slot.sent() }}))
+	}
 	resp, err := s.open.open(req)
 	for hops := 1; err == nil && isRedirect(resp.StatusCode) && resp.Header.Get("Location") != ""; hops++ {
 		resp.Body.Close()

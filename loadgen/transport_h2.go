@@ -171,6 +171,10 @@ func (o *h2Opener) dial(ctx context.Context, addr string) (*http2.ClientConn, er
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("no HTTP/2 SETTINGS from the server within %s: %w", o.timeout, err)
 		}
+		if head, ok := sn.notHTTP2(); ok {
+			return nil, &ConnError{Class: ClassProtocolMismatch, Err: fmt.Errorf(
+				"asked for cleartext HTTP/2 (--protocol h2c, prior knowledge) but the server does not speak it: it sent %s before closing; ssebench does not fall back (use --protocol h1 for HTTP/1.1)", head)}
+		}
 		return nil, &ConnError{Class: ClassProtocol, Err: fmt.Errorf("HTTP/2 connection setup: %w", err)}
 	}
 	limit, ok := sn.maxConcurrentStreams()

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -48,6 +49,24 @@ func (c *SniffConn) HTTP1() (string, bool) {
 	}
 	line, _, _ := bytes.Cut(c.head, []byte("\r\n"))
 	return string(line), true
+}
+
+// notHTTP2 returns the server's first bytes, quoted, when they cannot be
+// the start of HTTP/2 (whose first frame is SETTINGS), or "nothing" when it
+// sent none; ok is false when they can.
+func (c *SniffConn) notHTTP2() (quoted string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h := c.head
+	switch {
+	case len(h) == 0:
+		return "nothing", true
+	case len(h) >= 4 && h[3] == frameSettings:
+		return "", false
+	case len(h) < 4:
+		// Too short to judge as a frame header; nothing else followed.
+	}
+	return strconv.Quote(string(h[:min(len(h), 48)])), true
 }
 
 // HTTP/2 frame and setting codes (RFC 9113, section 6.5).

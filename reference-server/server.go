@@ -84,6 +84,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("GET /metrics", s.metricsHandler())
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /stats", s.handleStats)
+	s.mux.HandleFunc("GET /{$}", s.handleIndex)
 	return s, nil
 }
 

@@ -222,7 +222,8 @@ func TestServer_routes(t *testing.T) {
 		wantStatus   int
 		wantAllow    string
 	}{
-		{"GET", "/", http.StatusNotFound, ""},
+		{"GET", "/", http.StatusOK, ""}, // the index of the endpoints
+		{"POST", "/", http.StatusMethodNotAllowed, "GET, HEAD"},
 		{"GET", "/nope", http.StatusNotFound, ""},
 		{"GET", "/events?topic=a:b", http.StatusBadRequest, ""},
 		{"GET", "/events?topic=", http.StatusBadRequest, ""},

@@ -169,14 +169,22 @@ func Compare(base, new Side, opts CompareOptions) (*Comparison, error) {
 		if t, ok := tols[name]; ok {
 			row.Tolerance = &t
 		}
+		// Each side's center is its own, so a metric measured on one
+		// side only still shows its value there.
+		var sb, sn *benchmath.Sample
+		if len(row.Base) > 0 {
+			sb = benchmath.NewSample(row.Base, thresholds)
+			row.BaseCenter = benchmath.AssumeNothing.Summary(sb, 0.95).Center
+		}
+		if len(row.New) > 0 {
+			sn = benchmath.NewSample(row.New, thresholds)
+			row.NewCenter = benchmath.AssumeNothing.Summary(sn, 0.95).Center
+		}
 		if len(row.Base) == 0 || len(row.New) == 0 {
 			row.Verdict, row.Reason = VerdictNotMeasured, "measured on one side only"
 			c.Rows = append(c.Rows, row)
 			continue
 		}
-		sb, sn := benchmath.NewSample(row.Base, thresholds), benchmath.NewSample(row.New, thresholds)
-		row.BaseCenter = benchmath.AssumeNothing.Summary(sb, 0.95).Center
-		row.NewCenter = benchmath.AssumeNothing.Summary(sn, 0.95).Center
 		if len(row.Base) >= MinRunsForTest && len(row.New) >= MinRunsForTest {
 			cmp := benchmath.AssumeNothing.Compare(sb, sn)
 			row.Tested, row.P = true, cmp.P
@@ -249,6 +257,28 @@ func judge(row *CompareRow, alpha float64) {
 	}
 }
 
+// eventRate is the rate of events a run asked for: the embedded server's
+// --rate, or in publisher mode --publish-rate (from the config echo); ""
+// when the run did not set it.
+func eventRate(r *result.Report) string {
+	if r.EmbeddedServer != nil {
+		return fmt.Sprintf("%g/s", r.EmbeddedServer.RatePerS)
+	}
+	if r.Publish == nil {
+		return ""
+	}
+	kvs, err := flattenConfig(r.Config)
+	if err != nil {
+		return ""
+	}
+	for _, kv := range kvs {
+		if kv.key == "publish_rate" {
+			return kv.value + "/s published"
+		}
+	}
+	return ""
+}
+
 // compareNotes lists what the reader should know about the comparison.
 func compareNotes(base, new Side, alpha float64, testWarning string) []string {
 	var notes []string
@@ -261,11 +291,19 @@ func compareNotes(base, new Side, alpha float64, testWarning string) []string {
 		notes = append(notes, fmt.Sprintf("%d+%d runs: %s, so no change can be significant; run more (ssebench run --repeat N)", nb, nn, testWarning))
 	}
 	all := slices.Concat(base.Runs, new.Runs)
+	// differ notes the first difference in a setting between any two
+	// runs; a run that did not record the setting (an older file) is
+	// not compared.
 	differ := func(what string, f func(*result.Report) string) {
-		first := f(all[0])
-		for _, r := range all[1:] {
-			if f(r) != first {
-				notes = append(notes, fmt.Sprintf("the runs differ in %s (%q vs %q): the comparison may not be like for like", what, first, f(r)))
+		first := ""
+		for _, r := range all {
+			v := f(r)
+			switch {
+			case v == "":
+			case first == "":
+				first = v
+			case v != first:
+				notes = append(notes, fmt.Sprintf("the runs differ in %s (%s vs %s): the comparison may not be like for like", what, first, v))
 				return
 			}
 		}
@@ -273,6 +311,14 @@ func compareNotes(base, new Side, alpha float64, testWarning string) []string {
 	differ("protocol", func(r *result.Report) string { return r.Protocol })
 	differ("subscribers requested", func(r *result.Report) string { return fmt.Sprint(r.Subscribers.Requested) })
 	differ("latency source", func(r *result.Report) string { return r.LatencySource })
+	differ("event rate", eventRate)
+	differ("payload", func(r *result.Report) string {
+		if r.EmbeddedServer == nil {
+			return ""
+		}
+		return fmt.Sprintf("%d bytes", r.EmbeddedServer.PayloadBytes)
+	})
+	differ("ssebench version", func(r *result.Report) string { return r.Tool })
 	for _, s := range []Side{base, new} {
 		for i, r := range s.Runs {
 			which := s.Name

@@ -274,3 +274,69 @@ func ExampleCompare() {
 	// 1.2ms → 2.5ms: ok (inside the 5ms floor)
 	// 1.2ms → 30ms: regression (worse by more than 25% and 5ms)
 }
+
+// TestCompare_oneSided shows a metric measured on one side only with its
+// value there, not as 0, and does not judge it.
+func TestCompare_oneSided(t *testing.T) {
+	t.Parallel()
+	base := side("base", cmpRun{p50ms: 2, rate: 1000}, 10)
+	new := side("new", cmpRun{p50ms: 2, rate: 1000}, 10)
+	ratio := 0.9995
+	new.Runs[0].DeliveryRatio = &ratio
+	base.Runs[0].LatencyUS.Fanout = result.Latency{} // base: no latency stamps
+	c, err := Compare(base, new, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ metric, base, new string }{
+		{"fanout.p99", "–", "10ms"},
+		{"delivery_ratio", "–", "99.95%"},
+	} {
+		row := rowOf(t, c, tt.metric)
+		b, n, _, _ := rowCells(row)
+		if b != tt.base || n != tt.new || row.Verdict != VerdictNotMeasured {
+			t.Errorf("%s: base %q new %q verdict %q; want %q, %q, not measured", tt.metric, b, n, row.Verdict, tt.base, tt.new)
+		}
+	}
+}
+
+// TestCompare_notesDifferentSetups notes a different rate, payload,
+// protocol and ssebench version between the sides.
+func TestCompare_notesDifferentSetups(t *testing.T) {
+	t.Parallel()
+	base := side("base", cmpRun{p50ms: 2, rate: 1000}, 10)
+	new := side("new", cmpRun{p50ms: 2, rate: 1000}, 10)
+	base.Runs[0].EmbeddedServer = &result.EmbeddedServer{RatePerS: 10, PayloadBytes: 64}
+	new.Runs[0].EmbeddedServer = &result.EmbeddedServer{RatePerS: 100, PayloadBytes: 512}
+	new.Runs[0].Protocol = "h2c"
+	new.Runs[0].Tool = "ssebench/v1.1.0"
+	c, err := Compare(base, new, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(c.Notes, "\n")
+	for _, want := range []string{"protocol (h1 vs h2c)", "event rate (10/s vs 100/s)", "payload (64 bytes vs 512 bytes)", "ssebench version (ssebench/test vs ssebench/v1.1.0)"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+}
+
+// TestCompare_labelNamesTheSide shows a side's --label beside its name.
+func TestCompare_labelNamesTheSide(t *testing.T) {
+	t.Parallel()
+	base := side("base.json", cmpRun{p50ms: 2, rate: 1000}, 10)
+	base.Runs[0].Label = "v1.2 build"
+	new := side("new.json", cmpRun{p50ms: 2, rate: 1000}, 10)
+	c, err := Compare(base, new, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := CompareText(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `base  base.json ("v1.2 build", 1 run)`) || !strings.Contains(buf.String(), "new   new.json (1 run)") {
+		t.Errorf("sides not named:\n%s", buf.String())
+	}
+}

@@ -93,11 +93,21 @@ func CompareMarkdown(w io.Writer, c *Comparison) error {
 	return err
 }
 
-// sideLine describes a side: its name and how many runs it holds.
+// sideLine describes a side: its name, the label its runs share (run
+// --label), and how many runs it holds.
 func sideLine(s Side) string {
 	runs := "1 run"
 	if len(s.Runs) != 1 {
 		runs = fmt.Sprintf("%d runs", len(s.Runs))
+	}
+	label := s.Runs[0].Label
+	for _, r := range s.Runs[1:] {
+		if r.Label != label {
+			label = ""
+		}
+	}
+	if label != "" && label != s.Name {
+		return fmt.Sprintf("%s (%q, %s)", s.Name, label, runs)
 	}
 	return fmt.Sprintf("%s (%s)", s.Name, runs)
 }

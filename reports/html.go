@@ -33,14 +33,17 @@ var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 
 // htmlPage is what html.tmpl renders.
 type htmlPage struct {
-	Title    string
-	Runs     []htmlRun
-	Cards    []htmlCard
-	Latency  []htmlChart // the spectra and latency over time
-	Series   []htmlChart // throughput, connections and errors over time
-	Settings []htmlRow   // what ran: run facts, then the config echo
-	Errors   []htmlRow   // one row per error class
-	Multi    bool
+	Title      string
+	Runs       []htmlRun
+	Banners    []htmlBanner
+	Thresholds []htmlThreshold
+	NoCharts   bool // no run measured anything: the charts would be empty
+	Cards      []htmlCard
+	Latency    []htmlChart // the spectra and latency over time
+	Series     []htmlChart // throughput, connections and errors over time
+	Settings   []htmlRow   // what ran: run facts, then the config echo
+	Errors     []htmlRow   // one row per error class
+	Multi      bool
 }
 
 // htmlRun is one run's name, colour and description.
@@ -48,6 +51,26 @@ type htmlRun struct {
 	Name, Color, Line string
 	Interrupted       bool
 	Warnings          []string
+}
+
+// htmlBanner is a notice at the top of the page (banners): a run that
+// measured nothing, with why, or one that was interrupted.
+type htmlBanner struct {
+	Run, Color, Title, Text string
+	Bad                     bool
+}
+
+// htmlThreshold is one threshold expression with its verdict per run.
+type htmlThreshold struct {
+	Expr  string
+	Cells []htmlVerdict
+}
+
+// htmlVerdict is one run's result for a threshold; Missing when the run
+// did not have that threshold.
+type htmlVerdict struct {
+	Pass, Missing bool
+	Text          string
 }
 
 // htmlCard is one headline figure, with one value per run.
@@ -89,9 +112,22 @@ func newHTMLPage(rs []*result.Report) (*htmlPage, error) {
 			Interrupted: r.Interrupted, Warnings: r.Warnings})
 	}
 	pg.Title = "ssebench: " + strings.Join(names, " vs ")
+	pg.NoCharts = true
+	for i, r := range rs {
+		for _, b := range banners(r) {
+			pg.Banners = append(pg.Banners, htmlBanner{Run: names[i], Color: pg.Runs[i].Color, Title: b.title, Text: b.text, Bad: b.bad})
+		}
+		if r.Subscribers.Connected > 0 {
+			pg.NoCharts = false
+		}
+	}
+	pg.Thresholds = htmlThresholds(rs)
 	pg.Cards = htmlCards(rs, pg.Runs)
 
 	for i, c := range charts(rs) {
+		if pg.NoCharts {
+			break
+		}
 		svg, err := chartSVG(c)
 		if err != nil {
 			return nil, err
@@ -129,7 +165,7 @@ func htmlCards(rs []*result.Report, runs []htmlRun) []htmlCard {
 		}
 		return ms(float64(v(l))) + " ms"
 	}
-	return []htmlCard{
+	cards := []htmlCard{
 		card("Subscribers connected", func(r *result.Report) htmlValue {
 			s := r.Subscribers
 			return htmlValue{Text: fmt.Sprintf("%s / %s", result.FormatCount(int64(s.Connected)), result.FormatCount(int64(s.Requested))),
@@ -172,6 +208,68 @@ func htmlCards(rs []*result.Report, runs []htmlRun) []htmlCard {
 			return htmlValue{Text: result.FormatCount(n), Sub: fmt.Sprintf("%d reconnects", r.Subscribers.Reconnects), Bad: n > 0}
 		}),
 	}
+	if slices.ContainsFunc(rs, func(r *result.Report) bool { return r.Publish != nil }) {
+		cards = append(cards,
+			card("Published", func(r *result.Report) htmlValue {
+				p := r.Publish
+				if p == nil {
+					return htmlValue{Text: "–", Sub: "not in publisher mode"}
+				}
+				return htmlValue{Text: result.FormatCount(int64(p.Sent)), Sub: fmt.Sprintf("%d failed · %.1f/s", p.Failed, p.RatePerS), Bad: p.Failed > 0}
+			}),
+			card("Publish latency p99", func(r *result.Report) htmlValue {
+				if r.Publish == nil {
+					return htmlValue{Text: "–"}
+				}
+				l := r.Publish.LatencyUS
+				return htmlValue{Text: lat(l, func(l result.Latency) int64 { return l.P99 }), Sub: "p50 " + lat(l, func(l result.Latency) int64 { return l.P50 })}
+			}),
+			card("Delivery ratio", func(r *result.Report) htmlValue {
+				v := htmlValue{Text: deliveryText(r), Sub: "received ÷ (published × subscribers)"}
+				v.Bad = r.DeliveryRatio != nil && *r.DeliveryRatio < 1
+				return v
+			}),
+		)
+	}
+	cards = append(cards, card("Self-check", func(r *result.Report) htmlValue {
+		sc := r.SelfCheck
+		if sc.Cores == 0 {
+			return htmlValue{Text: "–", Sub: "not recorded"}
+		}
+		v := htmlValue{Text: "ok", Sub: fmt.Sprintf("CPU %.0f%% of one core (%d usable) · lag p99 %s ms", sc.CPUPercent, sc.Cores, ms(float64(sc.ReaderLagUS)))}
+		if sc.Saturated {
+			v.Text, v.Bad = "saturated", true
+		}
+		return v
+	}))
+	return cards
+}
+
+// htmlThresholds lists every threshold of any run, in the order first
+// given, with each run's verdict and measured value.
+func htmlThresholds(rs []*result.Report) []htmlThreshold {
+	var out []htmlThreshold
+	index := map[string]int{}
+	for i, r := range rs {
+		for _, t := range r.Thresholds {
+			k, ok := index[t.Expression]
+			if !ok {
+				k = len(out)
+				index[t.Expression] = k
+				row := htmlThreshold{Expr: t.Expression, Cells: make([]htmlVerdict, len(rs))}
+				for j := range row.Cells {
+					row.Cells[j].Missing = true
+				}
+				out = append(out, row)
+			}
+			text := "measured " + t.MeasuredText()
+			if t.Measured == nil && t.Message != "" {
+				text = t.Message
+			}
+			out[k].Cells[i] = htmlVerdict{Pass: t.Pass, Text: text}
+		}
+	}
+	return out
 }
 
 // htmlSettings lists what ran: facts of the run, then every key of the

@@ -3,8 +3,8 @@ package reports
 import (
 	"encoding/json"
 	"io"
-	"os"
 
+	"github.com/ssebench/ssebench/internal/atomicfile"
 	"github.com/ssebench/ssebench/reports/result"
 )
 
@@ -16,28 +16,8 @@ func JSON(w io.Writer, r *result.Report) error {
 }
 
 // WriteFile writes r as JSON to path, replacing it atomically so that an
-// interrupted write never leaves half a result behind.
+// interrupted write never leaves half a result behind. Missing folders are
+// created; the file is readable by others (0644 less the umask).
 func WriteFile(path string, r *result.Report) error {
-	tmp, err := os.CreateTemp(dirOf(path), ".ssebench-*.json")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := JSON(tmp, r); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if os.IsPathSeparator(path[i]) {
-			return path[:i+1]
-		}
-	}
-	return "."
+	return atomicfile.Write(path, func(w io.Writer) error { return JSON(w, r) })
 }

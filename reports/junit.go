@@ -13,7 +13,9 @@ import (
 // format CI systems (GitHub Actions test reporters, GitLab, Jenkins) show
 // as test results: one <testsuite> named after the run, one <testcase>
 // per threshold, and a <failure> with the measured value for each that
-// failed. A run without thresholds gives an empty suite.
+// failed. A run without thresholds gives an empty suite. An interrupted
+// run adds a test case "run completed" with an <error>: its figures cover
+// only part of what was asked, so a CI report must not show it green.
 //
 // The layout follows the common subset every consumer reads (the Ant
 // JUnit schema): testsuites > testsuite > testcase > failure.
@@ -42,7 +44,14 @@ func JUnit(w io.Writer, r *result.Report) error {
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}
-	doc := junitSuites{Name: "ssebench", Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
+	if r.Interrupted {
+		msg := fmt.Sprintf("the run was interrupted (SIGINT or SIGTERM) after %.1f s of steady state: the figures cover part of the run", r.DurationS)
+		suite.Cases = append(suite.Cases, junitCase{Name: "run completed", Classname: "ssebench.run", Time: "0",
+			Error: &junitFailure{Message: msg, Type: "interrupted", Text: msg}})
+		suite.Tests++
+		suite.Errors++
+	}
+	doc := junitSuites{Name: "ssebench", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors, Suites: []junitSuite{suite}}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -60,6 +69,7 @@ type junitSuites struct {
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
@@ -84,6 +94,7 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitFailure `xml:"error,omitempty"`
 }
 
 type junitFailure struct {

@@ -55,3 +55,36 @@ func TestJUnit_noThresholds(t *testing.T) {
 		t.Errorf("empty JUnit: tests = %d, err = %v; want 0, nil", doc.Tests, err)
 	}
 }
+
+func TestJUnit_interruptedIsAnError(t *testing.T) {
+	t.Parallel()
+	r := thresholdSample(t)
+	r.Interrupted = true
+	var buf bytes.Buffer
+	if err := JUnit(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tests  int `xml:"tests,attr"`
+		Errors int `xml:"errors,attr"`
+		Suites []struct {
+			Errors int `xml:"errors,attr"`
+			Cases  []struct {
+				Name  string `xml:"name,attr"`
+				Error *struct {
+					Type string `xml:"type,attr"`
+				} `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Tests != 5 || doc.Errors != 1 || doc.Suites[0].Errors != 1 {
+		t.Fatalf("tests = %d, errors = %d (suite %d), want 5, 1, 1:\n%s", doc.Tests, doc.Errors, doc.Suites[0].Errors, buf.String())
+	}
+	last := doc.Suites[0].Cases[len(doc.Suites[0].Cases)-1]
+	if last.Name != "run completed" || last.Error == nil || last.Error.Type != "interrupted" {
+		t.Errorf("last case = %+v, want \"run completed\" with an interrupted error", last)
+	}
+}

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/ssebench/ssebench/internal/atomicfile"
 	"github.com/ssebench/ssebench/reports/result"
 )
 
@@ -49,19 +49,8 @@ func LimitsJSON(w io.Writer, l *result.Limits) error {
 	return enc.Encode(l)
 }
 
-// WriteLimitsFile writes l as JSON to path, replacing it atomically.
+// WriteLimitsFile writes l as JSON to path, replacing it atomically, like
+// WriteFile.
 func WriteLimitsFile(path string, l *result.Limits) error {
-	tmp, err := os.CreateTemp(dirOf(path), ".ssebench-*.json")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := LimitsJSON(tmp, l); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, func(w io.Writer) error { return LimitsJSON(w, l) })
 }

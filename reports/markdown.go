@@ -18,6 +18,14 @@ func Markdown(w io.Writer, r *result.Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### ssebench: %s\n\n", mdEscape(r.Name()))
 	fmt.Fprintf(&b, "%s\n\n", mdEscape(runLine(r)))
+	for _, bn := range banners(r) {
+		fmt.Fprintf(&b, "> **%s** %s\n\n", bn.title, mdEscape(bn.text))
+	}
+	if len(r.Thresholds) > 0 {
+		var t strings.Builder
+		writeMDThresholds(&t, r.Thresholds)
+		b.WriteString(strings.TrimPrefix(t.String(), "\n") + "\n")
+	}
 
 	s, e := r.Subscribers, r.Events
 	b.WriteString("| subscribers | connected | failed | dropped | reconnects | events | events/s | MB/s | gaps | duplicates |\n")
@@ -29,6 +37,16 @@ func Markdown(w io.Writer, r *result.Report) error {
 	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %d | %.0f | %.2f | %s | %s |\n\n",
 		s.Requested, s.Connected, s.Failed, s.Dropped, s.Reconnects,
 		e.Received, e.RatePerS, e.BytesPerS/1e6, gaps, dups)
+
+	if p := r.Publish; p != nil {
+		b.WriteString("| published | failed | publishes/s | publish p50 (ms) | publish p99 (ms) | delivery ratio |\n")
+		b.WriteString("|--:|--:|--:|--:|--:|--:|\n")
+		fmt.Fprintf(&b, "| %d | %d | %.1f | %s | %s | %s |\n\n", p.Sent, p.Failed, p.RatePerS,
+			latencyMS(p.LatencyUS, p.LatencyUS.P50), latencyMS(p.LatencyUS, p.LatencyUS.P99), deliveryText(r))
+	}
+	if line := selfCheckLine(r); line != "" {
+		fmt.Fprintf(&b, "**Self-check:** %s\n\n", mdEscape(line))
+	}
 
 	b.WriteString("| latency (ms) | count | min | mean | p50 | p90 | p99 | p99.9 | max |\n")
 	b.WriteString("|:--|--:|--:|--:|--:|--:|--:|--:|--:|\n")
@@ -52,7 +70,6 @@ func Markdown(w io.Writer, r *result.Report) error {
 			fmt.Fprintf(&b, "| %s | %d | %s |\n", mdEscape(k), r.Errors[k], mdCode(r.ErrorSamples[k]))
 		}
 	}
-	writeMDThresholds(&b, r.Thresholds)
 	writeMDWarnings(&b, r.Warnings)
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -119,8 +119,10 @@ func TestJSON_roundTrip(t *testing.T) {
 func TestRead_rejectsWhatIsNotAResult(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, in, want string }{
-		{"not json", "hello", "not a ssebench result"},
+		{"not json", "hello", "not a ssebench run result"},
 		{"no schema", `{"events":{}}`, `no "schema" key`},
+		{"limits", `{"schema":1,"kind":"limits","steps":[]}`, "it is a ssebench limits result"},
+		{"other kind", `{"schema":1,"kind":"benchmark"}`, `it is a ssebench "benchmark" document`},
 		{"future schema", `{"schema":99}`, "upgrade ssebench"},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/ssebench/ssebench/reports/result"
 )
@@ -26,7 +27,8 @@ func writeTextThresholds(b *strings.Builder, rs []result.ThresholdResult) {
 		return
 	}
 	fmt.Fprintf(b, "\nthresholds  %s\n", thresholdVerdict(rs))
-	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	var lines strings.Builder
+	tw := tabwriter.NewWriter(&lines, 0, 0, 2, ' ', 0)
 	for _, r := range rs {
 		verdict := "pass"
 		if !r.Pass {
@@ -36,9 +38,15 @@ func writeTextThresholds(b *strings.Builder, rs []result.ThresholdResult) {
 		if r.Measured == nil && r.Message != "" {
 			detail = r.Message
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", verdict, r.Expression, detail)
+		// The detail is a tab's last cell, so it does not widen the
+		// columns; a long one wraps below (writeWrapped).
+		fmt.Fprintf(tw, "  %s\t%s\t\x00%s\n", verdict, r.Expression, detail)
 	}
 	tw.Flush() // a strings.Builder does not fail
+	for line := range strings.SplitSeq(strings.TrimSuffix(lines.String(), "\n"), "\n") {
+		head, detail, _ := strings.Cut(line, "\x00")
+		writeWrapped(b, head, strings.Repeat(" ", utf8.RuneCountInString(head)), detail)
+	}
 }
 
 // writeMDThresholds writes the thresholds as a Markdown table. Nothing

@@ -9,7 +9,7 @@
 #   benchmarks/loadgen/bench.sh idle-h1  [N]   # client RSS per idle HTTP/1.1 subscriber (N=19000)
 #   benchmarks/loadgen/bench.sh idle-h2c [N]   # client RSS per idle h2c stream (N=50000, 8 connections)
 #   benchmarks/loadgen/bench.sh cpu            # client CPU per delivered event at 100k events/s,
-#                                              # beside the stdlib-only floor client in ../shared/limits
+#                                              # (and, when LIMITS names one, a minimal floor client's)
 #   benchmarks/loadgen/bench.sh all
 #
 # RSS per subscriber is the slope between a run with 200 subscribers and one
@@ -17,8 +17,8 @@
 # fixed cost (histograms, runtime) drops out.
 #
 # Environment: OUT (folder for binaries, logs and results; default a new temp
-# folder), PORT (default 29700), LIMITS (the floor programs' folder, default
-# ../shared/limits beside the repository).
+# folder), PORT (default 29700), LIMITS (a folder with a minimal stdlib-only
+# SSE client in cli/, to compare against; optional).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)

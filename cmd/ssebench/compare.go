@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,7 +35,8 @@ How a change is judged:
     errors.count and events.gaps are shown, not judged (their rates are).
   - a metric one side did not measure is shown, not judged.
 
-Exit status: 0 no regression, 1 a file could not be read, 2 bad usage, 4 regression.`
+Exit status: 0 no regression, 1 a file could not be read, 2 bad usage (a file that is
+not a run's result included), 4 regression.`
 
 // cmdCompare implements `ssebench compare BASE NEW`.
 func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -131,6 +133,9 @@ func loadSide(arg string) ([]*result.Report, error) {
 	var runs []*result.Report
 	for _, p := range paths {
 		r, err := result.ReadFile(p)
+		if errors.Is(err, result.ErrNotARun) {
+			return nil, usageErrorf("%v", err) // wrong kind of file: a usage problem, exit 2
+		}
 		if err != nil {
 			return nil, err
 		}

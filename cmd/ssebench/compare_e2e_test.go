@@ -157,6 +157,16 @@ func TestRun_repeat(t *testing.T) {
 	if n, f := junitCounts(t, filepath.Join(dir, "j-2.xml")); n != 2 || f != 1 {
 		t.Errorf("j-2.xml: %d tests, %d failures; want 2, 1", n, f)
 	}
+	// With a machine format on stdout, the run headers and the summary
+	// of the series go to stderr.
+	for _, want := range []string{"── run 1 of 3 ──", "── run 3 of 3 ──", "── 3 of 3 runs: median [min – max] ──", "events/s", "thresholds      passed in 0/3 runs"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if strings.Contains(stdout.String(), "──") {
+		t.Errorf("the headers went into the JSON on stdout")
+	}
 
 	stdout.Reset()
 	stderr.Reset()

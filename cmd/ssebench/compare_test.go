@@ -74,7 +74,9 @@ func TestCompare_exitCodes(t *testing.T) {
 		{"bad alpha", []string{"--alpha", "2", base, base}, exitUsage, "--alpha"},
 		{"missing file", []string{base, filepath.Join(dir, "nope.json")}, exitError, "no such file"},
 		{"glob matches nothing", []string{base, glob("zz-*.json")}, exitError, "no file matches"},
-		{"not a result", []string{base, writeText(t, dir, "x.json", "{}")}, exitError, "not a ssebench result"},
+		{"not a result", []string{base, writeText(t, dir, "x.json", "{}")}, exitUsage, "not a ssebench run result"},
+		{"a limits result", []string{base, writeText(t, dir, "l.json", `{"schema":1,"kind":"limits","target":"embedded","steps":[]}`)}, exitUsage,
+			"not a ssebench run result: it is a ssebench limits result (ssebench limits --out); this reads the results of ssebench run --out"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,16 +119,5 @@ func TestNumbered(t *testing.T) {
 		if got := numbered(tt.path, tt.i); got != tt.want {
 			t.Errorf("numbered(%q, %d) = %q, want %q", tt.path, tt.i, got, tt.want)
 		}
-	}
-}
-
-func TestWithFlags(t *testing.T) {
-	t.Parallel()
-	extra := []string{"--out", "r-1.json"}
-	if got, want := strings.Join(withFlags([]string{"--duration", "1s", "http://x/"}, extra), " "), "--duration 1s http://x/ --out r-1.json"; got != want {
-		t.Errorf("withFlags = %q, want %q", got, want)
-	}
-	if got, want := strings.Join(withFlags([]string{"--duration", "1s", "--", "http://x/"}, extra), " "), "--duration 1s --out r-1.json -- http://x/"; got != want {
-		t.Errorf("withFlags with -- = %q, want %q", got, want)
 	}
 }

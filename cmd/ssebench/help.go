@@ -43,6 +43,7 @@ Run 'ssebench help COMMAND' or 'ssebench COMMAND -h' for a command's flags.
 Flags take one or two dashes (--subscribers 100 or -subscribers=100).
 
 Exit status: 0 ok, 1 error (nothing could be measured), 2 bad usage,
-3 thresholds failed, 4 regression found by compare.
+3 thresholds failed, 4 regression found by compare, 5 interrupted
+(SIGINT or SIGTERM; the reports are still written, marked interrupted).
 `)
 }

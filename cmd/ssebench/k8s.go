@@ -168,7 +168,7 @@ func cmdK8sCollect(_ context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		in = append(in, got...)
 	}
-	return mf.write(in, stdout)
+	return mf.write(in, stdout, stderr)
 }
 
 // readLogs extracts the results from a log file, every file of a

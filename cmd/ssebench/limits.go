@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/ssebench/ssebench/internal/atomicfile"
 	"github.com/ssebench/ssebench/loadgen"
 	"github.com/ssebench/ssebench/loadgen/capacity"
-	refserver "github.com/ssebench/ssebench/reference-server"
 	"github.com/ssebench/ssebench/reports"
 	"github.com/ssebench/ssebench/reports/result"
 )
@@ -60,8 +59,6 @@ type limitsFlags struct {
 	tabWait                time.Duration
 	out, format            string
 	quiet                  bool
-	rate                   float64
-	payload                int
 }
 
 // probeConnections is the one --probe value.
@@ -75,14 +72,7 @@ const embeddedProbeMax = 4000
 
 func cmdLimits(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("limits", "ssebench limits [flags] [URL]", limitsAbout, stderr)
-	cfg := loadgen.Config{
-		Subscribers:    100,
-		Protocol:       loadgen.DefaultProtocol,
-		Connections:    loadgen.DefaultConnections,
-		MaxDials:       loadgen.DefaultMaxDials,
-		ConnectTimeout: loadgen.DefaultConnectTimeout,
-		MaxEventBytes:  loadgen.DefaultMaxEventBytes,
-	}
+	cfg := loadgen.Config{Subscribers: 100}
 	lf := limitsFlags{}
 	fs.StringVar(&lf.vary, "vary", result.VarySubscribers, "what the steps raise: subscribers, or rate (events per second)")
 	fs.Float64Var(&lf.start, "start", 0, fmt.Sprintf("first step's `load` [default %d subscribers, %g events/s]", capacity.DefaultStartSubscribers, capacity.DefaultStartRate))
@@ -100,23 +90,17 @@ func cmdLimits(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&lf.tabs, "tabs", capacity.DefaultTabs, "browser `tabs` to emulate with --browser")
 	fs.DurationVar(&lf.tabWait, "tab-wait", capacity.DefaultTabWait, "with --browser, how long a tab waits for its stream before it counts as waiting")
 	fs.IntVar(&cfg.Subscribers, "subscribers", cfg.Subscribers, "--vary rate: the fixed number of `subscribers`")
-	addConnFlags(fs, &cfg) // run.go
-	addTargetFlags(fs, &cfg.TargetOptions)
+	target := addTargetFlags(fs, &cfg)   // flags_target.go
 	addShapeFlags(fs, &cfg.ShapeOptions) // --stages is refused below: each step holds one load
 	lat := addLatencyFlags(fs)
-	fs.StringVar(&lf.out, "out", "", "write the JSON result to `file`")
+	fs.StringVar(&lf.out, "out", "", "write the JSON result to `file` (folders are created)")
 	fs.StringVar(&lf.format, "format", "text", "result `format` on stdout: "+strings.Join(reports.LimitsFormats(), ", "))
 	fs.BoolVar(&lf.quiet, "quiet", false, "no progress on stderr")
-	fs.Float64Var(&lf.rate, "rate", refserver.DefaultRate, "embedded reference server only: `events` per second (--vary subscribers)")
-	fs.IntVar(&lf.payload, "payload", refserver.DefaultPayloadBytes, "embedded reference server only: data field size in `bytes`")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	set := setFlags(fs)
-	if len(pos) > 1 {
-		return usageErrorf("limits takes at most one URL, got %d arguments: %q", len(pos), pos)
-	}
 	encode, err := reports.LookupLimits(lf.format)
 	if err != nil {
 		return usageErrorf("--format: %v", err)
@@ -144,18 +128,19 @@ func cmdLimits(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if probing && lf.max < 0 {
 		return usageErrorf("--max must be > 0, got %g", lf.max)
 	}
+	for _, name := range zeroRejected {
+		if v := fs.Lookup(name).Value.String(); set[name] && (v == "0" || v == "0s") {
+			return usageErrorf("--%s must be > 0, got %s", name, v)
+		}
+	}
 	cfg.Tool = "ssebench/" + version
-	if err := lat.apply(&cfg); err != nil {
+	if err := target.resolve(pos, "limits"); err != nil {
 		return err
 	}
-	embedded := len(pos) == 0
-	if embedded {
-		cfg.URL = "http://embedded/events" // placeholder so Validate checks the rest first
-	} else {
-		cfg.URL = pos[0]
-		if set["rate"] || set["payload"] {
-			return usageErrorf("--rate and --payload configure the embedded reference server; they cannot be used with a URL")
-		}
+	defer target.close()
+	embedded := target.embedded()
+	if err := lat.apply(&cfg); err != nil {
+		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageErrorf("%v", err)
@@ -177,27 +162,24 @@ func cmdLimits(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if lf.out != "" {
 		// Fail before the search, not after it, when the result cannot be saved.
-		f, err := os.OpenFile(lf.out, os.O_WRONLY|os.O_CREATE, 0o644)
-		if err != nil {
+		if err := atomicfile.CheckWritable(lf.out); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
-		f.Close()
 	}
 
-	var es *embeddedServer
-	if embedded {
-		if es, err = startEmbeddedServer(ctx, refserver.Config{Rate: lf.rate, PayloadBytes: lf.payload}); err != nil {
-			return err
-		}
+	es, err := target.start(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	if es != nil {
 		defer es.stop()
-		cfg.URL, cfg.Embedded = es.url, true
 		cc.Base = cfg
 		if !set["cooldown"] {
 			cc.Cooldown = 0 // settle() waits for exactly as long as needed
 		}
 		cc.Settle = es.settle
 		if cc.Prepare != nil {
-			cc.Prepare = es.prepareRate(lf.payload)
+			cc.Prepare = es.prepareRate(target.payload, target.tls())
 		}
 	}
 	if err := lat.resolve(&cfg); err != nil {

@@ -21,6 +21,10 @@ const (
 	exitUsage     = 2 // a bad flag, argument or scenario
 	exitThreshold = 3 // a threshold failed
 	exitRegressed = 4 // compare found a regression
+	// exitInterrupted: SIGINT or SIGTERM stopped the command early. Every
+	// report was still written (marked interrupted), but the figures
+	// cover part of what was asked, so CI must not take them as a pass.
+	exitInterrupted = 5
 )
 
 // command is one subcommand: a name, a one-line summary for `ssebench help`,
@@ -70,16 +74,21 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	switch name {
 	case "-h", "-help", "--help":
 		name = "help"
-	case "-version", "--version":
+	case "-v", "-version", "--version":
 		name = "version"
 	}
+	var names []string
 	for _, c := range commands() {
 		if c.name == name {
-			return exitCode(c.run(ctx, args[1:], stdout, stderr), stderr)
+			return exitCode(c.run(ctx, args[1:], stdout, helpOutput{Writer: stderr, stdout: stdout}), stderr)
 		}
+		names = append(names, c.name)
 	}
-	fmt.Fprintf(stderr, "ssebench: unknown command %q\n\n", name)
-	printHelp(stderr)
+	msg := fmt.Sprintf("unknown command %q", name)
+	if best := suggest(name, names); best != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", best)
+	}
+	fmt.Fprintf(stderr, "ssebench: %s\nRun 'ssebench help' for the commands.\n", msg)
 	return exitUsage
 }
 

@@ -66,7 +66,7 @@ func cmdMerge(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		in[i] = merge.Input{File: path, Report: rep}
 	}
-	return mf.write(in, stdout)
+	return mf.write(in, stdout, stderr)
 }
 
 // expandDirs replaces each directory among paths by its *.json files, in
@@ -97,9 +97,13 @@ func expandDirs(paths []string) ([]string, error) {
 
 // write merges in and writes the merged result: --out, the summary on
 // stdout, --junit; the exit code follows the thresholds.
-func (mf *mergeFlags) write(in []merge.Input, stdout io.Writer) error {
-	if err := mf.th.parse(); err != nil {
+func (mf *mergeFlags) write(in []merge.Input, stdout, stderr io.Writer) error {
+	warnings, err := mf.th.parse()
+	if err != nil {
 		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "ssebench: warning: %s\n", w)
 	}
 	encode, err := lookupStdout(mf.format, stdout)
 	if err != nil {
@@ -121,7 +125,7 @@ func (mf *mergeFlags) write(in []merge.Input, stdout io.Writer) error {
 	if err := encode(stdout, rep); err != nil {
 		return err
 	}
-	if err := mf.th.writeJUnit(rep); err != nil {
+	if err := mf.th.writeJUnit(mf.th.junit, rep); err != nil {
 		return err
 	}
 	return mf.th.verdict(rep, nil)

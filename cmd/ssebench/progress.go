@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -38,10 +39,17 @@ type progress struct {
 	steady     atomic.Bool
 	steadyMS   atomic.Int64
 	reconnects atomic.Int64
+	errors     atomic.Int64 // failures so far, summed over the intervals
+	failed     atomic.Int64 // subscribers that never got a stream
+	// Plain lines only: when the previous interval ended, and the
+	// shortest interval worth a line of its own.
+	prevS   float64
+	minLine time.Duration
+	lines   int // plain lines printed
 }
 
 func newProgress(w io.Writer, quiet bool, cfg *loadgen.Config) *progress {
-	pr := &progress{w: w, quiet: quiet, plain: !isTerminal(w), stages: len(cfg.Stages) > 0}
+	pr := &progress{w: w, quiet: quiet, plain: !isTerminal(w), stages: len(cfg.Stages) > 0, minLine: cmp.Or(cfg.Interval, loadgen.DefaultInterval) / 10}
 	if quiet || pr.plain {
 		return pr
 	}
@@ -70,7 +78,11 @@ func newProgress(w io.Writer, quiet bool, cfg *loadgen.Config) *progress {
 			return fmt.Sprintf("%4.1fs / %.0fs", float64(s.Current)/1000, float64(s.Total)/1000)
 		}, decor.WCSyncWidth)),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
-			return fmt.Sprintf("%8d ev/s  p99 %s", pr.rate.Load(), fmtUS(pr.p99US.Load()))
+			p99 := "–"
+			if us := pr.p99US.Load(); us > 0 {
+				p99 = fmtUS(us)
+			}
+			return fmt.Sprintf("%8d ev/s  p99 %s", pr.rate.Load(), p99)
 		})),
 	)
 	return pr
@@ -99,6 +111,12 @@ func (pr *progress) shapeText(stages int) string {
 	if n := pr.reconnects.Load(); n > 0 {
 		fmt.Fprintf(&b, "  reconnects %d", n)
 	}
+	if n := pr.failed.Load(); n > 0 {
+		fmt.Fprintf(&b, "  failed %d", n)
+	}
+	if n := pr.errors.Load(); n > 0 {
+		fmt.Fprintf(&b, "  errors %d", n)
+	}
 	return b.String()
 }
 
@@ -108,14 +126,26 @@ func (pr *progress) update(p loadgen.Progress) {
 		return
 	}
 	pr.rate.Store(uint64(p.EventsPerS))
-	pr.p99US.Store(p.FanoutP99US)
+	pr.p99US.Store(0)
+	if p.Events > 0 {
+		pr.p99US.Store(p.FanoutP99US)
+	}
+	total := pr.errors.Add(p.Errors)
 	pr.target.Store(int64(p.Target))
 	pr.stage.Store(int64(p.Stage))
 	pr.steady.Store(p.Steady)
 	pr.steadyMS.Store(p.SteadyElapsed.Milliseconds())
 	pr.reconnects.Store(p.Reconnects)
+	pr.failed.Store(int64(p.Failed))
 	if pr.plain {
-		fmt.Fprintln(pr.w, plainLine(p))
+		// A tail of a few milliseconds (the interval cut where the run
+		// ended) has no figures worth a line; its counts still add up.
+		dt := time.Duration((p.ElapsedS - pr.prevS) * float64(time.Second))
+		pr.prevS = p.ElapsedS
+		if dt >= pr.minLine || pr.lines == 0 { // a run that short still gets its one line
+			pr.lines++
+			fmt.Fprintln(pr.w, plainLine(p, total))
+		}
 		return
 	}
 	pr.subs.SetCurrent(int64(p.Connected))
@@ -127,10 +157,11 @@ func (pr *progress) update(p loadgen.Progress) {
 	}
 }
 
-// plainLine formats one progress line for a log:
+// plainLine formats one progress line for a log; errors is the failures
+// so far, shown with the interval's own as reconnects are:
 //
-//	[  12.0s] stage 2/3 steady 4.0s  connected 1000/1000 (target 1000)  …  reconnects 0 (+0)
-func plainLine(p loadgen.Progress) string {
+//	[  12.0s] stage 2/3 steady 4.0s  connected 1000/1000 (target 1000)  …  errors 3 (+1)  reconnects 0 (+0)
+func plainLine(p loadgen.Progress, errors int64) string {
 	phase := "ramp"
 	if p.Steady {
 		phase = "steady " + p.SteadyElapsed.Round(time.Second/10).String()
@@ -142,9 +173,13 @@ func plainLine(p loadgen.Progress) string {
 			phase = "stages done"
 		}
 	}
-	return fmt.Sprintf("[%6.1fs] %-22s connected %d/%d (target %d)  %.0f ev/s  %.2f MB/s  p50 %s  p99 %s  errors %d  reconnects %d (+%d)",
-		p.ElapsedS, phase, p.Connected, p.Requested, p.Target, p.EventsPerS, p.BytesPerS/1e6,
-		fmtUS(p.FanoutP50US), fmtUS(p.FanoutP99US), p.Errors, p.Reconnects, p.Interval.Reconnects)
+	p50, p99 := "–", "–" // an interval without events has no latency
+	if p.Events > 0 && p.FanoutP99US > 0 {
+		p50, p99 = fmtUS(p.FanoutP50US), fmtUS(p.FanoutP99US)
+	}
+	return fmt.Sprintf("[%6.1fs] %-22s connected %d/%d (target %d)  failed %d  %.0f ev/s  %.2f MB/s  p50 %s  p99 %s  errors %d (+%d)  reconnects %d (+%d)",
+		p.ElapsedS, phase, p.Connected, p.Requested, p.Target, p.Failed, p.EventsPerS, p.BytesPerS/1e6,
+		p50, p99, errors, p.Errors, p.Reconnects, p.Interval.Reconnects)
 }
 
 // done completes the bars and waits for mpb to draw them one last time.
@@ -164,6 +199,9 @@ func fmtUS(us int64) string {
 
 // isTerminal tells whether w is a character device (a terminal).
 func isTerminal(w io.Writer) bool {
+	if h, ok := w.(helpOutput); ok {
+		w = h.Writer
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

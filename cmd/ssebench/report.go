@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ssebench/ssebench/internal/atomicfile"
 	"github.com/ssebench/ssebench/reports"
 	"github.com/ssebench/ssebench/reports/result"
 )
@@ -58,6 +59,9 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	rs := make([]*result.Report, len(files))
 	for i, path := range files {
 		if rs[i], err = result.ReadFile(path); err != nil {
+			if errors.Is(err, result.ErrNotARun) {
+				return usageErrorf("%v", err)
+			}
 			return err
 		}
 	}
@@ -131,27 +135,11 @@ func labelRuns(paths []string, rs []*result.Report) {
 	}
 }
 
-// writeFileAtomic writes path through a temporary file in the same
-// directory and renames it into place, so a failed render never leaves a
-// half-written file behind.
+// writeFileAtomic writes path through atomicfile: the one way every
+// output of ssebench is written (folders created, never half a file,
+// readable by others).
 func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ssebench-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	// CreateTemp makes the file 0600; a report is for sharing.
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, write)
 }
 
 // isLimitsFile tells whether path holds a `ssebench limits` result (its

@@ -2,11 +2,7 @@ package main
 
 import (
 	"flag"
-	"fmt"
-	"math"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ssebench/ssebench/loadgen"
 	refserver "github.com/ssebench/ssebench/reference-server"
@@ -32,13 +28,13 @@ type latencyFlags struct {
 	fs       *flag.FlagSet
 	spec     string
 	o        loadgen.LatencyOptions
-	rate     perSecond
+	rate     float64
 	embedded bool // --publish-url embedded
 }
 
 // addLatencyFlags registers the latency-source flags.
 func addLatencyFlags(fs *flag.FlagSet) *latencyFlags {
-	l := &latencyFlags{fs: fs, rate: perSecond(loadgen.DefaultPublishRate)}
+	l := &latencyFlags{fs: fs, rate: loadgen.DefaultPublishRate}
 	fs.StringVar(&l.spec, "latency", "", "fan-out latency `source`:\n"+
 		"  reference         the reference server's publish stamps (the default without --publish-url)\n"+
 		"  json:PATH[:UNIT]  a JSON field of the event data holding its publish time, e.g. json:ts or\n"+
@@ -65,15 +61,16 @@ func addLatencyFlags(fs *flag.FlagSet) *latencyFlags {
 	})
 	fs.StringVar(&l.o.PublishBody, "publish-body", loadgen.DefaultPublishBody, "publish request body `template`, or @file to read it from file; placeholders {marker}\n"+
 		"(required), {run_id}, {seq}, and the send time {ts_ns}, {ts_us}, {ts_ms}, {ts_s}")
-	fs.Var(&l.rate, "publish-rate", "publishes per second, `N` or N/s (or N/m per minute), on a fixed schedule however slow the server")
+	fs.Var(newRateFlag(&l.rate, false), "publish-rate", "publishes per second, `N` or N/s (or N/m per minute), on a fixed schedule however slow the server")
 	fs.IntVar(&l.o.PublishConcurrency, "publish-concurrency", loadgen.DefaultPublishConcurrency, "publish `requests` in flight at most; later ones wait, and their latency counts the wait")
 	fs.DurationVar(&l.o.PublishTimeout, "publish-timeout", loadgen.DefaultPublishTimeout, "`time` allowed for one publish request")
 	fs.DurationVar(&l.o.PublishDrain, "publish-drain", loadgen.DefaultPublishDrain, "after the steady state, keep the streams open up to this `time` for published events in flight")
 	return l
 }
 
-// apply sets cfg's latency source from the flags. It runs after parsing and
-// returns usage errors for bad values.
+// apply sets cfg's latency source from the flags. It runs after parsing,
+// once the target is resolved (cfg.URL set), and returns usage errors for
+// bad values.
 func (l *latencyFlags) apply(cfg *loadgen.Config) error {
 	set := setFlags(l.fs)
 	publish := l.o.PublishURL != ""
@@ -93,10 +90,10 @@ func (l *latencyFlags) apply(cfg *loadgen.Config) error {
 		}
 		cfg.PublishBody = body
 		if l.o.PublishURL == publishEmbedded {
-			// A placeholder until the embedded server has an address
-			// (resolve), so that Validate checks everything else first.
 			l.embedded = true
-			cfg.PublishURL = "http://embedded/publish"
+			if err := l.resolve(cfg); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -132,9 +129,9 @@ func (l *latencyFlags) apply(cfg *loadgen.Config) error {
 	return nil
 }
 
-// resolve points --publish-url embedded at the embedded reference server.
-// It runs once the target is known: after the embedded server started, or
-// with the URL given.
+// resolve points --publish-url embedded at the embedded reference server
+// cfg targets; each run of a --repeat has a fresh server and so calls it
+// again.
 func (l *latencyFlags) resolve(cfg *loadgen.Config) error {
 	if !l.embedded {
 		return nil
@@ -143,30 +140,5 @@ func (l *latencyFlags) resolve(cfg *loadgen.Config) error {
 		return usageErrorf("--publish-url embedded publishes to the embedded reference server; give a publish URL when the run has a URL")
 	}
 	cfg.PublishURL = strings.TrimSuffix(cfg.URL, "/events") + "/publish?topic=default"
-	return nil
-}
-
-// perSecond is a rate flag: "100", "100/s" or "6000/m".
-type perSecond float64
-
-func (r *perSecond) String() string {
-	return strconv.FormatFloat(float64(*r), 'g', -1, 64) + "/s"
-}
-
-func (r *perSecond) Set(s string) error {
-	num, unit, _ := strings.Cut(s, "/")
-	per := time.Second
-	switch unit {
-	case "", "s":
-	case "m", "min":
-		per = time.Minute
-	default:
-		return fmt.Errorf("want N, N/s or N/m, got %q", s)
-	}
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
-		return fmt.Errorf("want a positive number per second, got %q", s)
-	}
-	*r = perSecond(v * float64(time.Second) / float64(per))
 	return nil
 }

@@ -100,8 +100,10 @@ func TestRun_publishURLBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"bad rate", []string{"run", "--publish-url", "http://h/p", "--publish-rate", "fast"}, "invalid value"},
-		{"zero rate", []string{"run", "--publish-url", "http://h/p", "--publish-rate", "0"}, "positive number"},
+		{"bad rate", []string{"run", "--publish-url", "http://h/p", "--publish-rate", "fast"}, `--publish-rate: "fast": want a positive rate`},
+		{"zero rate", []string{"run", "--publish-url", "http://h/p", "--publish-rate", "0"}, "positive rate"},
+		{"NaN rate", []string{"run", "--publish-url", "http://h/p", "--publish-rate", "NaN"}, "positive rate"},
+		{"infinite rate", []string{"run", "--publish-url", "http://h/p", "--publish-rate", "+Inf/s"}, "positive rate"},
 		{"bad header", []string{"run", "--publish-url", "http://h/p", "--publish-header", "nocolon"}, "Key: Value"},
 		{"missing body file", []string{"run", "--publish-url", "http://h/p", "--publish-body", "@/nonexistent/body.json"}, "--publish-body"},
 		{"no marker", []string{"run", "--publish-url", "http://h/p", "--publish-body", `{"x":1}`}, "{marker}"},
@@ -161,7 +163,7 @@ func TestHelp_documentsLatencyFlags(t *testing.T) {
 	for _, want := range []string{"--latency source", "json:PATH[:UNIT]", "< 1e11 s, < 1e14 ms, < 1e17 us, else ns",
 		"--publish-url URL", "--publish-method", "--publish-header", "--publish-body", "{marker}", "--publish-rate N", "(default 10/s)",
 		"--publish-concurrency", "--publish-timeout", "--publish-drain"} {
-		if !strings.Contains(stderr.String(), want) {
+		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("run -h lacks %q", want)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssebench/ssebench/internal/atomicfile"
 	"github.com/ssebench/ssebench/loadgen"
 	"github.com/ssebench/ssebench/reports"
 	"github.com/ssebench/ssebench/reports/result"
@@ -51,30 +52,20 @@ func reportDirFiles() string {
 	return strings.Join(names, ", ")
 }
 
-// addReportFlags registers --report-dir and --hlog.
-func addReportFlags(fs *flag.FlagSet) *reportOutputs {
-	ro := &reportOutputs{}
+// addReportFlags registers --report-dir and --hlog into ro.
+func addReportFlags(fs *flag.FlagSet, ro *reportOutputs) {
 	fs.StringVar(&ro.dir, "report-dir", "", "at the end, write every report format to `directory` (created if missing): "+reportDirFiles())
 	fs.StringVar(&ro.hlog, "hlog", "", "write the fan-out latency HdrHistogram interval log to `file` live, one line per --interval (values in µs); completed at the end")
-	return ro
 }
 
-// open checks, before the run, that the outputs can be written, so a typo
-// fails in a second and not after the whole run.
+// open starts the live log. Its folder is created; the file is readable
+// by others, as every output (atomicfile).
 func (ro *reportOutputs) open() error {
-	if ro.dir != "" {
-		if err := os.MkdirAll(ro.dir, 0o755); err != nil {
-			return fmt.Errorf("--report-dir: %w", err)
-		}
-		probe, err := os.CreateTemp(ro.dir, ".ssebench-probe-*")
-		if err != nil {
-			return fmt.Errorf("--report-dir: %w", err)
-		}
-		probe.Close()
-		os.Remove(probe.Name())
-	}
 	if ro.hlog != "" {
-		f, err := os.Create(ro.hlog)
+		if err := os.MkdirAll(filepath.Dir(ro.hlog), atomicfile.DirMode); err != nil {
+			return fmt.Errorf("--hlog: %w", err)
+		}
+		f, err := os.OpenFile(ro.hlog, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, atomicfile.FileMode)
 		if err != nil {
 			return fmt.Errorf("--hlog: %w", err)
 		}
@@ -142,7 +133,7 @@ func (ro *reportOutputs) finish(rep *result.Report, stderr io.Writer, quiet bool
 		if logErr != nil {
 			errs = append(errs, fmt.Errorf("--hlog: writing the live log: %w", logErr))
 		}
-		if err := writeFileAtomic(ro.hlog, func(w io.Writer) error { return reports.HLog(w, rep) }); err != nil {
+		if err := atomicfile.Write(ro.hlog, func(w io.Writer) error { return reports.HLog(w, rep) }); err != nil {
 			errs = append(errs, fmt.Errorf("--hlog: %w", err))
 		}
 	}
@@ -179,7 +170,7 @@ func (ro *reportOutputs) writeDir(rep *result.Report, stderr io.Writer) ([]strin
 	var wrote []string
 	var errs []error
 	for _, f := range files {
-		err := writeFileAtomic(filepath.Join(ro.dir, f.name), f.encode)
+		err := atomicfile.Write(filepath.Join(ro.dir, f.name), f.encode)
 		switch {
 		case errors.Is(err, reports.ErrNoData):
 			fmt.Fprintf(stderr, "ssebench: --report-dir: skipped %s: %v\n", f.name, err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,8 +13,6 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/ssebench/ssebench/loadgen"
 )
 
 // A scenario file holds the settings of `ssebench run`, thresholds
@@ -70,7 +67,8 @@ func addScenarioFlags(fs *flag.FlagSet) *scenarioFlags {
 	s := &scenarioFlags{fs: fs, from: map[string]string{}}
 	fs.StringVar(&s.path, "scenario", "", "read settings from a YAML or JSON scenario `file`: keys are these flags' names (url for the URL),\n"+
 		"e.g. 'subscribers: 500' or 'threshold: [\"fanout.p99 < 50ms\"]'; flags on the command line override it")
-	fs.BoolVar(&s.dryRun, "dry-run", false, "check the flags, scenario and thresholds, print the resulting configuration as JSON, and exit without running")
+	fs.BoolVar(&s.dryRun, "dry-run", false, "check the flags, scenario and thresholds, print the resulting configuration as a scenario\n"+
+		"(with how each threshold was read), and exit without running")
 	return s
 }
 
@@ -184,22 +182,6 @@ func (s *scenarioFlags) annotate(err error) error {
 		}
 	}
 	return errors.New(strings.Join(lines, "\n"))
-}
-
-// printDryRun writes what a run would use: the loadgen configuration (as
-// in the result's "config" echo) and the thresholds.
-func (s *scenarioFlags) printDryRun(w io.Writer, cfg *loadgen.Config, tf *thresholdFlags) error {
-	doc := struct {
-		Config     *loadgen.Config `json:"config"`
-		Thresholds []string        `json:"thresholds"`
-	}{cfg, tf.expressions()}
-	if doc.Thresholds == nil {
-		doc.Thresholds = []string{}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // thresholds hold < and >
-	return enc.Encode(doc)
 }
 
 // scenarioEntry is one key of a scenario: the flag it sets and the values

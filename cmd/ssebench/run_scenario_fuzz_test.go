@@ -36,8 +36,8 @@ func FuzzScenario(f *testing.F) {
 		fs.Duration("duration", 0, "")
 		fs.Bool("insecure", false, "")
 		fs.String("protocol", "h1", "")
-		var rate rateFlag
-		fs.Var(&rate, "connect-rate", "")
+		var rate float64
+		fs.Var(newRateFlag(&rate, true), "connect-rate", "")
 		fs.Func("header", "repeatable", func(s string) error { _, _, err := parseHeader(s); return err })
 		tf := addThresholdFlags(fs)
 		sc := addScenarioFlags(fs)
@@ -52,6 +52,6 @@ func FuzzScenario(f *testing.F) {
 		if len(pos) > 1 {
 			t.Fatalf("scenario gave %d URLs", len(pos))
 		}
-		_ = tf.parse() // bad thresholds are errors, never panics
+		_, _ = tf.parse() // bad thresholds are errors, never panics
 	})
 }

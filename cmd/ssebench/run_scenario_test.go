@@ -9,7 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // knownForTest accepts the keys the parser tests use.
@@ -119,14 +120,27 @@ func dryRun(t *testing.T, args ...string) (cfg map[string]any, thresholds []stri
 	if code := realMain(append([]string{"run", "--dry-run"}, args...), &stdout, &stderr); code != exitOK {
 		t.Fatalf("run --dry-run %q: exit %d, stderr:\n%s", args, code, stderr.String())
 	}
-	var doc struct {
-		Config     map[string]any `json:"config"`
-		Thresholds []string       `json:"thresholds"`
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+	if err := yaml.Unmarshal(stdout.Bytes(), &cfg); err != nil {
 		t.Fatalf("dry run printed %q: %v", stdout.String(), err)
 	}
-	return doc.Config, doc.Thresholds
+	if list, ok := cfg["threshold"].([]any); ok {
+		for _, th := range list {
+			thresholds = append(thresholds, th.(string))
+		}
+	}
+	// The output is itself a scenario: run as one, it gives the same.
+	path := filepath.Join(t.TempDir(), "dry.yaml")
+	if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	if code := realMain([]string{"run", "--dry-run", "--scenario", path}, &again, &stderr); code != exitOK {
+		t.Fatalf("the dry run's output is not a valid scenario: exit %d, stderr:\n%s", code, stderr.String())
+	}
+	if again.String() != stdout.String() {
+		t.Errorf("dry run of its own output =\n%s\nwant\n%s", again.String(), stdout.String())
+	}
+	return cfg, thresholds
 }
 
 // writeScenario writes a scenario file into a temporary directory.
@@ -153,11 +167,11 @@ threshold:
   - events.gaps == 0
 `)
 	cfg, th := dryRun(t, "--scenario", path)
-	if cfg["url"] != "http://127.0.0.1:9/events" || cfg["subscribers"] != 50.0 || cfg["protocol"] != "h2c" ||
-		cfg["connections"] != 3.0 || cfg["duration"] != float64(2*time.Second) {
+	if cfg["url"] != "http://127.0.0.1:9/events" || cfg["subscribers"] != 50 || cfg["protocol"] != "h2c" ||
+		cfg["connections"] != 3 || cfg["duration"] != "2s" {
 		t.Errorf("scenario not applied: %v", cfg)
 	}
-	if got := jsonOf(t, cfg["header"]); got != `{"X-From":["scenario"]}` {
+	if got := jsonOf(t, cfg["header"]); got != `["X-From: scenario"]` {
 		t.Errorf("header = %s", got)
 	}
 	if got, want := strings.Join(th, "; "), "fanout.p99 < 50ms; events.gaps == 0"; got != want {
@@ -167,7 +181,7 @@ threshold:
 	// A flag on the command line replaces the key, a list included; the
 	// URL argument replaces url.
 	cfg, th = dryRun(t, "--scenario", path, "--subscribers", "7", "--threshold", "events.gaps == 1", "http://127.0.0.1:10/x")
-	if cfg["subscribers"] != 7.0 || cfg["url"] != "http://127.0.0.1:10/x" || cfg["protocol"] != "h2c" {
+	if cfg["subscribers"] != 7 || cfg["url"] != "http://127.0.0.1:10/x" || cfg["protocol"] != "h2c" {
 		t.Errorf("command line did not override: %v", cfg)
 	}
 	if got, want := strings.Join(th, "; "), "events.gaps == 1"; got != want {
@@ -239,7 +253,7 @@ func TestScenario_repeatableFlags(t *testing.T) {
 	var got []string
 	flagLine := regexp.MustCompile(`^  --([a-z0-9-]+)`)
 	name := ""
-	for line := range strings.SplitSeq(stderr.String(), "\n") {
+	for line := range strings.SplitSeq(stdout.String(), "\n") {
 		if m := flagLine.FindStringSubmatch(line); m != nil {
 			name = m[1]
 		}

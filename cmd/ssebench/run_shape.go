@@ -2,9 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/ssebench/ssebench/loadgen"
 )
@@ -22,7 +19,7 @@ func addShapeFlags(fs *flag.FlagSet, o *loadgen.ShapeOptions) *shapeFlags {
 		o.ReconnectDelay = loadgen.DefaultReconnectDelay
 	}
 	fs.DurationVar(&o.Ramp, "ramp", o.Ramp, "spread the subscribers' first connections evenly over this `duration`;\nthe steady state (--duration) starts once all have connected or failed [0 = all at once]")
-	fs.Var((*rateFlag)(&o.ConnectRate), "connect-rate", "start subscribers at this `rate`: N or N/s per second, N/m per minute (instead of --ramp)")
+	fs.Var(newRateFlag(&o.ConnectRate, true), "connect-rate", "start subscribers at this `rate`: N or N/s per second, N/m per minute (instead of --ramp)")
 	fs.Var((*stagesFlag)(&o.Stages), "stages", "k6-style `stages` DURATION:TARGET,...: move linearly to each target in turn, e.g.\n30s:1000,60s:1000,10s:0; ramping down closes subscribers (not a failure). The highest\ntarget is --subscribers and the stages' total is the run's length; the steady state is\nevery hold above 0 (a stage whose target equals the previous one)")
 	fs.DurationVar(&o.ReconnectDelay, "reconnect-delay", o.ReconnectDelay, "`time` to wait before reconnecting after a stream ends, when the server sent no retry:\n(the server's value wins); reconnections send Last-Event-ID, a 204 answer stops them")
 	fs.BoolVar(&o.NoReconnect, "no-reconnect", o.NoReconnect, "never reconnect: a subscriber whose stream ends stays without one (counted as dropped)")
@@ -43,33 +40,6 @@ func (sf *shapeFlags) apply(cfg *loadgen.Config, set map[string]bool) {
 	if !set["duration"] {
 		cfg.Duration = 0
 	}
-}
-
-// rateFlag is a per-second rate given as N, N/s or N/m.
-type rateFlag float64
-
-func (r *rateFlag) String() string {
-	if r == nil || *r == 0 {
-		return "0"
-	}
-	return strconv.FormatFloat(float64(*r), 'g', -1, 64) + "/s"
-}
-
-func (r *rateFlag) Set(s string) error {
-	num, unit, _ := strings.Cut(strings.TrimSpace(s), "/")
-	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	if err != nil || v < 0 {
-		return fmt.Errorf("want a rate such as 500/s or 600/m, got %q", s)
-	}
-	switch strings.TrimSpace(unit) {
-	case "", "s":
-	case "m":
-		v /= 60
-	default:
-		return fmt.Errorf("rate %q: unit %q, want /s or /m", s, unit)
-	}
-	*r = rateFlag(v)
-	return nil
 }
 
 // stagesFlag parses --stages with loadgen.ParseStages.

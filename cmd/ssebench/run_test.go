@@ -78,14 +78,23 @@ func TestRun_badInput(t *testing.T) {
 		code int
 		want string // in stderr
 	}{
-		{"bad flag value", []string{"run", "--subscribers", "many"}, exitUsage, "invalid value"},
-		{"unknown flag", []string{"run", "--nope"}, exitUsage, "flag provided but not defined"},
+		{"bad flag value", []string{"run", "--subscribers", "many"}, exitUsage, `ssebench: --subscribers: "many" is not a whole number`},
+		{"bad duration", []string{"run", "--duration", "10"}, exitUsage, `ssebench: --duration: "10" is not a duration (want 10s, 500ms, 1m30s)`},
+		{"unknown flag", []string{"run", "--nope"}, exitUsage, "unknown flag --nope"},
+		{"flag typo", []string{"run", "--subscriber", "5"}, exitUsage, "unknown flag --subscriber (did you mean --subscribers?)"},
+		{"no value", []string{"run", "--duration"}, exitUsage, "--duration needs a value"},
+		{"zero subscribers", []string{"run", "--subscribers", "0"}, exitUsage, "--subscribers must be > 0, got 0"},
+		{"zero duration", []string{"run", "--duration", "0s"}, exitUsage, "--duration must be > 0, got 0s"},
+		{"zero interval", []string{"run", "--interval", "0"}, exitUsage, "--interval must be > 0"},
+		{"zero connections", []string{"run", "--connections", "0"}, exitUsage, "--connections must be > 0"},
+		{"repeat zero", []string{"run", "--repeat", "0"}, exitUsage, "--repeat must be >= 1"},
+		{"command typo", []string{"runn"}, exitUsage, `unknown command "runn" (did you mean run?)`},
 		{"bad protocol", []string{"run", "--protocol", "h3"}, exitUsage, "--protocol"},
 		{"bad url", []string{"run", "ftp://x/"}, exitUsage, "want http://"},
 		{"two urls", []string{"run", "http://a/", "http://b/"}, exitUsage, "at most one URL"},
 		{"rate with url", []string{"run", "--rate", "5", "http://127.0.0.1:1/"}, exitUsage, "embedded reference server"},
 		{"bad format", []string{"run", "--format", "pdf"}, exitUsage, "unknown format"},
-		{"unreachable", []string{"run", "--subscribers", "2", "--duration", "100ms", "--quiet", "http://127.0.0.1:1/events"}, exitError, "no subscriber connected"},
+		{"unreachable", []string{"run", "--subscribers", "2", "--duration", "1m", "--quiet", "http://127.0.0.1:1/events"}, exitError, "ssebench: no subscriber connected: 2 × dial: connection refused\n"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
 		{"report missing file", []string{"report", "/nonexistent.json"}, exitError, "no such file"},
 		{"report no file", []string{"report"}, exitUsage, "at least one result file"},
@@ -118,8 +127,8 @@ func TestHelp_documentsEveryFlag(t *testing.T) {
 	if code := realMain([]string{"run", "-h"}, &stdout, &stderr); code != exitOK {
 		t.Errorf("run -h exit %d, want 0", code)
 	}
-	if !strings.Contains(stderr.String(), "default 1000") {
-		t.Errorf("run -h does not show defaults:\n%s", stderr.String())
+	if !strings.Contains(stdout.String(), "default 1000") || stderr.Len() != 0 {
+		t.Errorf("run -h does not show defaults on stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/ssebench/ssebench/reports"
@@ -30,7 +29,7 @@ type thresholdArg struct {
 // addThresholdFlags registers --threshold and --junit.
 func addThresholdFlags(fs *flag.FlagSet) *thresholdFlags {
 	tf := &thresholdFlags{}
-	fs.Var(tf, "threshold", "pass/fail `criterion` METRIC OP VALUE, repeatable, e.g. 'fanout.p99 < 50ms', 'errors.rate < 0.1%',\n"+
+	fs.Var(tf, "threshold", "pass/fail `criteria` METRIC OP VALUE, repeatable or a comma list, e.g. 'fanout.p99 < 50ms,errors.rate < 0.1%',\n"+
 		"'delivery_ratio > 99.9%', 'events.rate >= 9000/s', 'subscribers.failed == 0'; OP is < <= > >= == !=.\n"+
 		"Metrics (docs/ci.md): fanout, connect, first_event, headers, inter_event, reconnect, publish\n"+
 		"with .p50 .p90 .p95 .p99 .p999 .pN .min .mean .max .count; events.rate/received/gaps/duplicates/loss_ratio;\n"+
@@ -52,7 +51,11 @@ func (tf *thresholdFlags) String() string {
 // expression at once, with a caret under the bad token, which flag's own
 // error path (one line, then the whole usage) would bury.
 func (tf *thresholdFlags) Set(s string) error {
-	tf.given = append(tf.given, thresholdArg{expr: s, where: tf.origin})
+	for expr := range strings.SplitSeq(s, ",") {
+		if expr = strings.TrimSpace(expr); expr != "" {
+			tf.given = append(tf.given, thresholdArg{expr: expr, where: tf.origin})
+		}
+	}
 	return nil
 }
 
@@ -68,19 +71,26 @@ func (tf *thresholdFlags) expressions() []string {
 	return out
 }
 
-// parse parses every threshold and checks that --junit can be written.
-// Bad expressions are a usage error that shows each with a caret under
-// the offending token:
+// parse parses every threshold. Bad expressions are a usage error that
+// shows each with a caret under the offending token:
 //
 //	ssebench: --threshold: unit "xs" does not fit: fanout.p99 is a time: …
 //	    fanout.p99 < 50xs
 //	                   ^^
-func (tf *thresholdFlags) parse() error {
+//
+// It returns warnings for thresholds that parse but probably do not say
+// what was meant: a ratio written as a plain number of 0.01 or more
+// ("errors.rate < 0.1" is 10%, not 0.1%).
+func (tf *thresholdFlags) parse() (warnings []string, err error) {
 	var msgs []string
 	for _, g := range tf.given {
 		th, err := result.ParseThreshold(g.expr)
 		if err == nil {
 			tf.parsed = append(tf.parsed, th)
+			if th.Metric.Kind == result.KindRatio && th.Unit == "" && th.Limit >= 0.01 {
+				warnings = append(warnings, fmt.Sprintf("--threshold %s means %s %s%%; write %s%% if you meant that",
+					g.expr, th.Op, result.FormatSig(th.Limit*100, 6), result.FormatSig(th.Limit, 6)))
+			}
 			continue
 		}
 		where := "--threshold"
@@ -95,34 +105,9 @@ func (tf *thresholdFlags) parse() error {
 		}
 	}
 	if len(msgs) > 0 {
-		return usageErrorf("%s", strings.Join(msgs, "\n"))
+		return nil, usageErrorf("%s", strings.Join(msgs, "\n"))
 	}
-	if tf.junit != "" {
-		// Fail before the run, not after it, when the report cannot be saved.
-		if err := probeWritable(tf.junit); err != nil {
-			return fmt.Errorf("--junit: %w", err)
-		}
-	}
-	return nil
-}
-
-// probeWritable checks that path can be written, leaving nothing behind
-// that was not there: with --repeat, the files written are numbered and
-// the name given must not appear as an empty file.
-func probeWritable(path string) error {
-	if _, err := os.Stat(path); err == nil {
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		return f.Close()
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	f.Close()
-	return os.Remove(path)
+	return warnings, nil
 }
 
 // evaluate records the thresholds' results in the report, so the result
@@ -133,12 +118,12 @@ func (tf *thresholdFlags) evaluate(rep *result.Report) {
 	}
 }
 
-// writeJUnit writes --junit, if asked for.
-func (tf *thresholdFlags) writeJUnit(rep *result.Report) error {
-	if tf.junit == "" {
+// writeJUnit writes the JUnit file to path ("" writes none).
+func (tf *thresholdFlags) writeJUnit(path string, rep *result.Report) error {
+	if path == "" {
 		return nil
 	}
-	if err := writeFileAtomic(tf.junit, func(w io.Writer) error { return reports.JUnit(w, rep) }); err != nil {
+	if err := writeFileAtomic(path, func(w io.Writer) error { return reports.JUnit(w, rep) }); err != nil {
 		return fmt.Errorf("--junit: %w", err)
 	}
 	return nil

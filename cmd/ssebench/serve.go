@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	refserver "github.com/ssebench/ssebench/reference-server"
@@ -44,6 +45,7 @@ Endpoints:
   POST /publish/batch[?topic=T]       a JSON array of {"topic","event","data"};
                                       answers {"ids":[...]}
   GET  /metrics  /stats  /healthz     Prometheus text, JSON counters, liveness
+  GET  /                              a short index of these endpoints
 
 A --config file holds the same settings as JSON (keys as in the README,
 durations as "15s"); flags given on the command line override it.
@@ -205,6 +207,9 @@ func serveConfig(args []string, stderr io.Writer) (refserver.Config, error) {
 		return cfg, usageErrorf("--max-streams must be between 1 and %d, got %d", uint32(1<<32-1), maxStreams)
 	}
 	cfg.MaxStreams = uint32(maxStreams)
+	if err := checkListenAddr(cfg.Addr); err != nil {
+		return cfg, usageErrorf("--addr: %v", err)
+	}
 	// 0 means "the default" in Config but would surprise on the command
 	// line, so reject it rather than silently substitute.
 	for _, z := range []struct {
@@ -223,6 +228,27 @@ func serveConfig(args []string, stderr io.Writer) (refserver.Config, error) {
 		return cfg, usageErrorf("%w", err)
 	}
 	return cfg, nil
+}
+
+// checkListenAddr refuses an address that would listen somewhere the user
+// probably did not mean: an empty one or one without a host (Go would
+// listen on every interface), or one that is not host:port. Every
+// interface must be asked for by name: 0.0.0.0:8080 or [::]:8080.
+func checkListenAddr(addr string) error {
+	if addr == "" {
+		return errors.New("empty address; give host:port, e.g. 127.0.0.1:8080 (this machine only) or 0.0.0.0:8080 (every interface)")
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port, e.g. 127.0.0.1:8080", addr)
+	}
+	if host == "" {
+		return fmt.Errorf("%q has no host; give 127.0.0.1%s for this machine only, or 0.0.0.0%s for every interface", addr, addr, addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: port %q is not a number from 0 to 65535", addr, port)
+	}
+	return nil
 }
 
 // cmdServe runs `ssebench serve`: it serves until ctx is cancelled, then shuts

@@ -98,6 +98,11 @@ func TestServeConfig(t *testing.T) {
 		{"bad policy", []string{"--slow-policy", "wait"}, nil, "--slow-policy must be"},
 		{"TLS protocol without a certificate", []string{"--protocols", "h2"}, nil, "needs a certificate"},
 		{"positional argument", []string{"extra"}, nil, "unexpected argument"},
+		{"empty address", []string{"--addr", ""}, nil, "--addr: empty address"},
+		{"address without a host", []string{"--addr", ":8080"}, nil, `":8080" has no host; give 127.0.0.1:8080`},
+		{"malformed address", []string{"--addr", "localhost"}, nil, `"localhost" is not host:port`},
+		{"bad port", []string{"--addr", "127.0.0.1:http"}, nil, `port "http" is not a number`},
+		{"every interface by name", []string{"--addr", "0.0.0.0:0"}, func(c refserver.Config) bool { return c.Addr == "0.0.0.0:0" }, ""},
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer

@@ -36,8 +36,15 @@ type Report struct {
 	DurationS float64 `json:"duration_s"`
 	// Interrupted is true when the run was stopped early (Ctrl-C, SIGTERM).
 	Interrupted bool `json:"interrupted"`
-	// Config echoes the configuration that ran.
+	// Config echoes the configuration that ran (durations as strings
+	// such as "10s"; older files hold integers of
+	// nanoseconds, and both read: see ParseDuration).
 	Config json.RawMessage `json:"config,omitempty"`
+	// EmbeddedServer is the load the embedded reference server generated
+	// when it was the target; absent for a URL.
+	EmbeddedServer *EmbeddedServer `json:"embedded_server,omitempty"`
+	// Scenario is the scenario file the run's settings came from, if any.
+	Scenario string `json:"scenario,omitempty"`
 
 	// LatencySource names how fan-out latency was measured ("reference",
 	// "json:…", "publisher"); empty when it was not measured.
@@ -87,6 +94,15 @@ type Report struct {
 	// Shards lists the shards a merged result was built from (shard.go);
 	// absent unless the result is a merge.
 	Shards []ShardSummary `json:"shards,omitempty"`
+}
+
+// EmbeddedServer is what the embedded reference server was asked to
+// generate: the load every subscriber received.
+type EmbeddedServer struct {
+	// RatePerS is the events generated per second (the --rate flag).
+	RatePerS float64 `json:"rate_per_s"`
+	// PayloadBytes is the data size of each event (the --payload flag).
+	PayloadBytes int `json:"payload_bytes"`
 }
 
 // Subscribers counts subscriptions over the run.

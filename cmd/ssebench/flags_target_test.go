@@ -63,7 +63,6 @@ func TestRun_targetFlagErrors(t *testing.T) {
 		want string // in stderr
 	}{
 		{"h2 on http", []string{"--protocol", "h2", "http://127.0.0.1:1/"}, exitUsage, "--protocol h2 is HTTP/2 over TLS and needs an https:// URL"},
-		{"h2 on embedded", []string{"--protocol", "h2"}, exitUsage, "use --protocol h2c"},
 		{"h2c on https", []string{"--protocol", "h2c", "https://127.0.0.1:1/"}, exitUsage, "needs an http:// URL"},
 		{"header without colon", []string{"--header", "X-Topic", "http://127.0.0.1:1/"}, exitUsage, "want 'Key: Value'"},
 		{"body file missing", []string{"--body", "@/nonexistent/body", "http://127.0.0.1:1/"}, exitUsage, "no such file"},

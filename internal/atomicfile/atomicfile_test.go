@@ -1,0 +1,70 @@
+package atomicfile
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestWrite_failureKeepsOldFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.json")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err := Write(path, func(w io.Writer) error {
+		io.WriteString(w, "half")
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want boom", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Errorf("file = %q, want the old contents", b)
+	}
+	assertOnly(t, dir, "r.json")
+}
+
+func TestCheckWritable(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := CheckWritable(filepath.Join(dir, "new", "x.xml")); err != nil {
+		t.Fatal(err)
+	}
+	assertOnly(t, filepath.Join(dir, "new"))
+	if err := CheckWritable(dir); err == nil {
+		t.Error("CheckWritable(a folder) = nil, want an error")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckWritable(filepath.Join(dir, "file", "x.json")); err == nil {
+		t.Error("CheckWritable(under a file) = nil, want an error")
+	}
+}
+
+// assertOnly checks that dir holds exactly the named entries: no
+// temporary file was left behind.
+func assertOnly(tb testing.TB, dir string, names ...string) {
+	tb.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	if len(got) != len(names) {
+		tb.Fatalf("%s holds %q, want %q", dir, got, names)
+	}
+	for i := range got {
+		if got[i] != names[i] {
+			tb.Fatalf("%s holds %q, want %q", dir, got, names)
+		}
+	}
+}
