@@ -55,7 +55,7 @@ type runPlan struct {
 	quiet    bool
 	repeat   int
 	shard    *shardFlags // shard.go: --shard, --shards, --start-at, --log-result
-	warnings []string // usage warnings printed before the first run
+	warnings []string    // usage warnings printed before the first run
 }
 
 // runExtensions are flag groups that other files of this command add to
@@ -105,7 +105,7 @@ func planRun(args []string, stdout, stderr io.Writer) (p *runPlan, err error) {
 	p.sc = addScenarioFlags(fs)  // run_scenario.go
 	p.th = addThresholdFlags(fs) // run_threshold.go
 	addRepeatFlag(fs, &p.repeat) // run_repeat.go
-	p.shard = addShardFlags(fs) // shard.go
+	p.shard = addShardFlags(fs)  // shard.go
 	fs.StringVar(&p.out, "out", "", "write the JSON result to `file` (folders are created)")
 	fs.StringVar(&p.dump, "dump", "", "write every event and comment the first subscriber receives to `file` as JSON Lines, each as it arrives")
 	fs.StringVar(&p.format, "format", "text", "summary `format` on stdout: "+strings.Join(reports.Names(), ", "))
