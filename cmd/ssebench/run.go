@@ -239,13 +239,13 @@ func (p *runPlan) runOnce(ctx context.Context, i int, stdout, stderr io.Writer) 
 		return nil, err
 	}
 	if p.dump != "" {
-		f, err := atomicfile.Create(p.numbered(p.dump, i))
+		// Written in place, not atomically: users tail it during the run.
+		f, err := atomicfile.Live(p.numbered(p.dump, i))
 		if err != nil {
 			return nil, fmt.Errorf("--dump: %w", err)
 		}
-		defer f.Abort()
-		cfg.Dump = f // loadgen buffers it and flushes at the end
-		defer f.Commit()
+		defer f.Close()
+		cfg.Dump = f
 	}
 	ro := &reportOutputs{dir: p.reportDir(i), hlog: p.numbered(p.reports.hlog, i)}
 	if err := ro.open(); err != nil {

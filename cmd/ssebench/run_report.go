@@ -62,10 +62,7 @@ func addReportFlags(fs *flag.FlagSet, ro *reportOutputs) {
 // by others, as every output (atomicfile).
 func (ro *reportOutputs) open() error {
 	if ro.hlog != "" {
-		if err := os.MkdirAll(filepath.Dir(ro.hlog), atomicfile.DirMode); err != nil {
-			return fmt.Errorf("--hlog: %w", err)
-		}
-		f, err := os.OpenFile(ro.hlog, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, atomicfile.FileMode)
+		f, err := atomicfile.Live(ro.hlog)
 		if err != nil {
 			return fmt.Errorf("--hlog: %w", err)
 		}

@@ -118,3 +118,19 @@ func CheckWritable(path string) error {
 	f.Abort()
 	return nil
 }
+
+// Live opens path for a log that users read while it is written (--dump,
+// --hlog's live log): it creates the missing parent folders and truncates or
+// creates path itself with FileMode less the umask, so `tail -f` sees each
+// line as soon as it is written. It is the one output that is not atomic:
+// an interrupted run leaves the lines written so far, which is what a log
+// should keep.
+func Live(path string) (*os.File, error) {
+	if path == "" {
+		return nil, errors.New("no file name")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), DirMode); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, FileMode)
+}

@@ -68,3 +68,31 @@ func assertOnly(tb testing.TB, dir string, names ...string) {
 		}
 	}
 }
+
+func TestLive_visibleWhileWritten(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "logs", "dump.jsonl")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("an older, longer file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Live(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.WriteString(f, "{\"id\":\"1\"}\n"); err != nil {
+		t.Fatal(err)
+	}
+	// A reader sees the line before the file is closed, and nothing of
+	// the file it replaced.
+	if b, _ := os.ReadFile(path); string(b) != "{\"id\":\"1\"}\n" {
+		t.Errorf("while open: %q, want the one line written", b)
+	}
+	if _, err := Live(filepath.Join(dir, "new", "deeper", "h.hlog")); err != nil {
+		t.Errorf("Live with missing folders: %v", err)
+	}
+}
