@@ -46,7 +46,7 @@ func TestExtract(t *testing.T) {
 		{"crlf", strings.ReplaceAll(one.String(), "\n", "\r\n"), []int{0}, ""},
 		{"none", "ssebench: cannot connect\n", nil, "no ssebench result"},
 		{"cut short", one.String()[:len(one.String())-40], nil, "never ends"},
-		{"garbage", BeginMarker + "\n{not json\n" + EndMarker + "\n", nil, "not a ssebench result"},
+		{"garbage", BeginMarker + "\n{not json\n" + EndMarker + "\n", nil, "not a ssebench run result"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
