@@ -147,10 +147,11 @@ func planRun(args []string, stdout, stderr io.Writer) (p *runPlan, err error) {
 			target.close()
 		}
 	}()
-	if err := p.shard.apply(cfg, !cfg.Embedded); err != nil {
+	if err := p.lat.apply(cfg); err != nil {
 		return nil, err
 	}
-	if err := p.lat.apply(cfg); err != nil {
+	// After the latency flags: a shard takes its share of --publish-rate.
+	if err := p.shard.apply(cfg, !cfg.Embedded); err != nil {
 		return nil, err
 	}
 	for _, f := range extend {
