@@ -150,6 +150,7 @@ func (p *publisher) fill(rep *result.Report) error {
 	if expected > 0 {
 		r := float64(delivered) / float64(expected)
 		rep.DeliveryRatio = &r
+		rep.Publish.Deliveries, rep.Publish.ExpectedDeliveries = delivered, expected
 	}
 
 	if p.failed > 0 {

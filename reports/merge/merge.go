@@ -133,6 +133,10 @@ func addCounts(m, r *result.Report) {
 		m.Publish.Sent += r.Publish.Sent
 		m.Publish.Failed += r.Publish.Failed
 		m.Publish.RatePerS += r.Publish.RatePerS
+		m.Publish.Duplicates += r.Publish.Duplicates
+		m.Publish.Replayed += r.Publish.Replayed
+		m.Publish.Deliveries += r.Publish.Deliveries
+		m.Publish.ExpectedDeliveries += r.Publish.ExpectedDeliveries
 	}
 	if r.Ramp != nil {
 		if m.Ramp == nil {
@@ -234,16 +238,23 @@ func worstSelfCheck(in []Input) result.SelfCheck {
 	return sc
 }
 
-// deliveryRatio combines the shards' delivery ratios, each weighted by the
-// deliveries it expected, estimated as its events published times its
-// subscribers connected (a shard's result keeps the ratio, not its two
-// terms). Each shard counts only its own published events on its own
-// subscribers. nil when no shard measured one.
+// deliveryRatio combines the shards' delivery ratios. Each shard counts
+// only its own published events on its own subscribers, so the merged ratio
+// is the sum of the shards' unique deliveries over the sum of their
+// expected deliveries: exact when every shard recorded both terms. A shard
+// from an older ssebench, which kept only the ratio, is weighted by its
+// events published times its subscribers connected, an estimate. nil when
+// no shard measured one.
 func deliveryRatio(in []Input) *float64 {
 	var num, den float64
 	for _, x := range in {
 		r := x.Report
 		if r.DeliveryRatio == nil || r.Publish == nil {
+			continue
+		}
+		if p := r.Publish; p.ExpectedDeliveries > 0 {
+			num += float64(p.Deliveries)
+			den += float64(p.ExpectedDeliveries)
 			continue
 		}
 		w := float64(r.Publish.Sent) * float64(r.Subscribers.Connected)

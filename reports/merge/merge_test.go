@@ -252,3 +252,32 @@ func equal[T comparable](a, b []T) bool {
 	}
 	return true
 }
+
+// TestMerge_deliveryRatioExact: the merged delivery ratio is the sum of the
+// shards' unique deliveries over the sum of their expected deliveries, not
+// a weighted mean of their ratios. Shard 0 expected 1,000 deliveries and got
+// all of them; shard 1 expected 4,000 (its subscribers held streams for
+// more of the events than its connected count suggests) and got 1,000.
+// Truth: 2,000 / 5,000 = 0.4; weighting the ratios by published × connected
+// (equal here) would say 0.625.
+func TestMerge_deliveryRatioExact(t *testing.T) {
+	t.Parallel()
+	var in []Input
+	for i, terms := range [][2]uint64{{1000, 1000}, {1000, 4000}} {
+		r := shardReport(t, i, 2, 100, 200)
+		ratio := float64(terms[0]) / float64(terms[1])
+		r.DeliveryRatio = &ratio
+		r.Publish = &result.Publish{Sent: 20, Deliveries: terms[0], ExpectedDeliveries: terms[1]}
+		in = append(in, Input{Report: r})
+	}
+	m, err := Merge(in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.DeliveryRatio == nil || *m.DeliveryRatio != 0.4 {
+		t.Fatalf("delivery ratio = %v, want exactly 0.4", m.DeliveryRatio)
+	}
+	if p := m.Publish; p.Deliveries != 2000 || p.ExpectedDeliveries != 5000 || p.Sent != 40 {
+		t.Errorf("publish = %+v, want 2000 of 5000 deliveries, 40 sent", p)
+	}
+}

@@ -208,6 +208,13 @@ type Publish struct {
 	// Replayed counts events delivered on a stream that began after they
 	// were published; see LatencyUS.Replayed.
 	Replayed uint64 `json:"replayed"`
+	// Deliveries and ExpectedDeliveries are the two terms of the delivery
+	// ratio: unique (event, subscriber) deliveries of the events it
+	// counts, and the subscribers that held a stream when each was
+	// published. A merge of shard results sums them, so the merged ratio
+	// is exact. 0 in results written before they were recorded.
+	Deliveries         uint64 `json:"deliveries,omitempty"`
+	ExpectedDeliveries uint64 `json:"expected_deliveries,omitempty"`
 	// RatePerS is Sent over the steady state, per second.
 	RatePerS float64 `json:"rate_per_s"`
 	// LatencyUS is the publish request latency, measured from each
