@@ -18,7 +18,9 @@ func BenchmarkSubscriber_read(b *testing.B) {
 	for i := range b.N {
 		fmt.Fprintf(&stream, "id: %d\ndata: %d payload-payload-payload\n\n", i+1, stamp)
 	}
-	agg := newAggregator(1, 1, time.Now())
+	t0 := time.Now()
+	pl := newPhaseLog(t0)
+	agg := newAggregator(1, t0, time.Second, pl)
 	cfg := Config{MaxEventBytes: DefaultMaxEventBytes, LatencyOptions: LatencyOptions{Latency: nsStamp}}
 	s := &subscriber{cfg: &cfg, rec: agg.recs[0], agg: agg}
 	b.ReportAllocs()
@@ -28,7 +30,9 @@ func BenchmarkSubscriber_read(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.StopTimer()
-	if c, _ := agg.recs[0].drain(); c.events != uint64(b.N) {
-		b.Fatalf("recorded %d events, want %d", c.events, b.N)
+	pl.end(time.Now())
+	agg.collect(time.Now(), true)
+	if got := agg.totals[phaseRamp].c.events; got != uint64(b.N) {
+		b.Fatalf("recorded %d events, want %d", got, b.N)
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // scheduleStep is how often the driver asks its Schedule for a target. It
@@ -29,6 +32,14 @@ type driver struct {
 	pending func() int64
 	// steady is called whenever the steady state begins (true) or ends.
 	steady func(on bool, now time.Time)
+	// mark, when set, is called after every step with the step's time:
+	// every phase switch up to it has been reported through steady.
+	mark func(now time.Time)
+
+	// late is how late each step ran after its tick was due, µs, inside
+	// (phaseSteady) and outside the steady state: the self-check's clock
+	// lateness. Only the driver's goroutine writes it; read it after run.
+	late [phaseCount]*hdrhistogram.Histogram
 
 	// target is the schedule's current N, for progress displays.
 	target atomic.Int64
@@ -58,6 +69,10 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 		on     bool      // in a steady window
 		since  time.Time // start of the current steady window
 	)
+	for i := range d.late {
+		d.late[i] = result.NewLatencyHistogram()
+	}
+	var due time.Time // when the tick this step runs for was due
 	end := func(now time.Time) driveResult {
 		if on {
 			res.Steady += now.Sub(since)
@@ -67,6 +82,11 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 	}
 	for {
 		now := time.Now()
+		if !due.IsZero() {
+			if l := now.Sub(due).Microseconds(); latencyInRange(l) {
+				_ = d.late[bucket(boolPhase(on))].RecordValue(l)
+			}
+		}
 		st := d.sched.Target(now.Sub(t0))
 		d.target.Store(int64(st.N))
 		for active < st.N {
@@ -90,6 +110,9 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 			on = steady
 			d.steady(on, now)
 		}
+		if d.mark != nil {
+			d.mark(now)
+		}
 		if st.Done {
 			return end(now)
 		}
@@ -100,7 +123,24 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 		case <-ctx.Done():
 			res.Interrupted = true
 			return end(time.Now())
-		case <-tk.C:
+		case due = <-tk.C: // the time the tick was due
 		}
 	}
+}
+
+// boolPhase returns phaseSteady for true, phaseRamp for false.
+func boolPhase(steady bool) int {
+	if steady {
+		return phaseSteady
+	}
+	return phaseRamp
+}
+
+// lateness returns the clock lateness over the steady state, or over the
+// whole drive when it had none. Call it after run.
+func (d *driver) lateness() *hdrhistogram.Histogram {
+	if h := d.late[phaseSteady]; h != nil && h.TotalCount() > 0 {
+		return h
+	}
+	return d.late[phaseRamp]
 }

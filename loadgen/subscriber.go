@@ -101,14 +101,14 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 			s.slot.connected = true
 		}
 		s.agg.streamUp(now.Sub(start).Microseconds(), reconnectUS)
-		s.rec.setUp(true)
+		s.rec.setUp(now, true)
 		// Only the body is kept: the response's headers and request are
 		// garbage from here on, which matters with thousands of streams.
 		body := resp.Body
 		resp = nil
 		err := s.read(ctx, body, start)
 		body.Close()
-		s.rec.setUp(false)
+		s.rec.setUp(time.Now(), false)
 		if ctx.Err() != nil {
 			s.agg.streamDown(nil)
 			return
@@ -212,28 +212,28 @@ func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) 
 				dups = 1
 			}
 			if resumed && gaps > 0 {
-				s.rec.lost(gaps)
+				s.rec.lost(ev.At, gaps)
 			}
 			resumed = false
 		}
 		n := rd.Bytes()
-		s.rec.event(latUS, oor, gapUS, n-lastBytes, gaps, dups)
+		s.rec.event(ev.At, latUS, oor, gapUS, n-lastBytes, gaps, dups)
 		lastBytes = n
 		if c := rd.Comments(); c != comments {
-			s.rec.extra(0, c-comments, 0)
+			s.rec.extra(ev.At, 0, c-comments, 0)
 			comments = c
 		}
 		if s.dump != nil {
 			writeDump(s.dump, &ev)
 		}
 	}
-	s.rec.extra(rd.Bytes()-lastBytes, rd.Comments()-comments, 0)
+	s.rec.extra(time.Now(), rd.Bytes()-lastBytes, rd.Comments()-comments, 0)
 	err := rd.Err()
 	if ctx.Err() != nil {
 		return nil
 	}
 	if err != nil {
-		s.rec.extra(0, 0, 1)
+		s.rec.extra(time.Now(), 0, 0, 1)
 	}
 	return err
 }
