@@ -152,10 +152,21 @@ func (r *Recorder) event(at time.Time, latUS int64, oor bool, gapUS int64, bytes
 		}
 		b.notes = append(b.notes, note{at: ns, c: c})
 	}
-	if len(b.ev) == cap(b.ev) {
+	full := len(b.ev) == cap(b.ev)
+	if full {
 		r.retire(b)
 	}
 	r.seq.Add(1)
+	if full {
+		// Yield once per batch. A reader that always finds data waiting
+		// never blocks, so it would keep its P for the scheduler's whole
+		// 10 ms time slice; with a thousand such readers every goroutine
+		// that becomes runnable (the driver's clock, a new connection, the
+		// aggregator, other readers) waits for seconds. Yielding every
+		// batchEntries events bounds that wait to about a batch's work
+		// per runnable reader, and costs nothing when nobody waits.
+		runtime.Gosched()
+	}
 }
 
 // count records counters that came at at without an event: lost events,

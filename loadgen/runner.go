@@ -70,12 +70,13 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	var drv *driver
 	heldN := int64(0) // the target of the open steady window
 	drv = &driver{
-		sched:     sched,
-		maxSteady: maxSteady,
-		start:     subs.start,
-		stop:      subs.stop,
-		pending:   subs.pending.Load,
-		mark:      pl.mark,
+		sched:      sched,
+		maxSteady:  maxSteady,
+		start:      subs.start,
+		stop:       subs.stop,
+		pending:    subs.pending.Load,
+		answeredAt: subs.answeredAt,
+		mark:       pl.mark,
 		steady: func(on bool, now time.Time) {
 			p := phaseRamp
 			switch n := drv.target.Load(); {
@@ -114,7 +115,14 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	// returned, so one refused connection does not stop the others.
 	res := drv.run(ctx, start)
 	interrupted := res.Interrupted
-	end := time.Now()
+	// end is the drive's own: when the steady state had lasted
+	// cfg.Duration, even if the driver noticed late. What arrives later is
+	// outside the steady state (ramp-down), except in publisher mode,
+	// where the drain is for the events published in the steady state.
+	end := res.End
+	if res.Open && pub == nil {
+		pl.record(phaseRampDown, end)
+	}
 	pl.end(end)
 	sc.window(false, end)
 	if pub != nil {

@@ -30,6 +30,10 @@ type driver struct {
 	// pending returns how many started slots have not yet had their first
 	// connection attempt answered (connected or failed).
 	pending func() int64
+	// answeredAt, when set, returns when the latest first answer came: a
+	// steady window that waited for it begins then, not when a late step
+	// notices.
+	answeredAt func() time.Time
 	// steady is called whenever the steady state begins (true) or ends.
 	steady func(on bool, now time.Time)
 	// mark, when set, is called after every step with the step's time:
@@ -52,9 +56,13 @@ type driveResult struct {
 	// Interrupted is true when ctx ended the drive before the schedule did.
 	Interrupted bool
 	// Open is true when the drive ended in a steady window, which it leaves
-	// open: the caller closes it once the streams are closed, so that what
-	// they read before closing (bytes, trailing comments) counts in it.
+	// open for the caller to close.
 	Open bool
+	// End is when the drive ended: when the steady state reached maxSteady,
+	// the schedule was done or ctx ended. A step that runs late (the
+	// process is saturated) does not move it: with maxSteady it is the
+	// instant the steady windows added up to maxSteady.
+	End time.Time
 }
 
 // run drives the schedule from t0 until it is Done, the steady state has
@@ -68,6 +76,9 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 		active int       // slots [0, active) are started
 		on     bool      // in a steady window
 		since  time.Time // start of the current steady window
+		// plateau: the previous step, at prevNow, asked for a hold of N > 0.
+		plateau bool
+		prevNow time.Time
 	)
 	for i := range d.late {
 		d.late[i] = result.NewLatencyHistogram()
@@ -78,6 +89,7 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 			res.Steady += now.Sub(since)
 			res.Open = true
 		}
+		res.End = now
 		return res
 	}
 	for {
@@ -102,22 +114,37 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 		// slow first handshake) never blurs the headline figures.
 		steady := st.Hold && st.N > 0 && d.pending() == 0
 		if steady != on {
+			at := now
+			if steady && plateau && d.answeredAt != nil {
+				// The plateau was there at the previous step: the steady
+				// state began with the last first answer, after it.
+				if a := d.answeredAt(); a.After(prevNow) && a.Before(now) {
+					at = a
+				} else if !a.After(prevNow) {
+					at = prevNow
+				}
+			}
 			if on {
-				res.Steady += now.Sub(since)
+				res.Steady += at.Sub(since)
 			} else {
-				since = now
+				since = at
 			}
 			on = steady
-			d.steady(on, now)
+			d.steady(on, at)
 		}
-		if d.mark != nil {
-			d.mark(now)
-		}
+		plateau, prevNow = st.Hold && st.N > 0, now
 		if st.Done {
 			return end(now)
 		}
 		if d.maxSteady > 0 && on && res.Steady+now.Sub(since) >= d.maxSteady {
-			return end(now)
+			// End when the steady state reached maxSteady, however late
+			// this step runs.
+			return end(since.Add(d.maxSteady - res.Steady))
+		}
+		// Every switch up to now is reported. (Not before the returns
+		// above: the caller may still record the end, at or before now.)
+		if d.mark != nil {
+			d.mark(now)
 		}
 		select {
 		case <-ctx.Done():

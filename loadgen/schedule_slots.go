@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/semaphore"
 )
@@ -38,6 +39,9 @@ type slots struct {
 	// pending counts sessions whose first connection attempt has no
 	// answer yet: the steady state waits for it to be 0.
 	pending atomic.Int64
+	// answered is when the latest first answer came (nil before any): the
+	// steady state begins then, however late the driver notices.
+	answered atomic.Pointer[time.Time]
 }
 
 func newSlots(ctx context.Context, cfg *Config, op opener, agg *aggregator, dump io.Writer) *slots {
@@ -77,13 +81,25 @@ func (ss *slots) start(i int) {
 			// the slot's Recorder keeps a single writer.
 			<-prev
 		}
-		s.run(ctx, ss.dials, func() { ss.pending.Add(-1) })
+		s.run(ctx, ss.dials, func() {
+			now := time.Now()
+			ss.answered.Store(&now)
+			ss.pending.Add(-1)
+		})
 	})
 }
 
 // stop closes slot i's session. It is not a failure.
 func (ss *slots) stop(i int) {
 	ss.list[i].cancel()
+}
+
+// answeredAt returns when the latest first answer came; zero before any.
+func (ss *slots) answeredAt() time.Time {
+	if t := ss.answered.Load(); t != nil {
+		return *t
+	}
+	return time.Time{}
 }
 
 // wait waits for every session to return.

@@ -151,7 +151,7 @@ func TestDriver_rampSpreadsStartsAndHoldsDuration(t *testing.T) {
 		if got, want := time.Since(t0), 1100*time.Millisecond; got != want {
 			t.Errorf("drive ended after %s, want %s", got, want)
 		}
-		if res != (driveResult{Steady: time.Second, Open: true}) {
+		if res != (driveResult{Steady: time.Second, Open: true, End: t0.Add(1100 * time.Millisecond)}) {
 			t.Errorf("result = %+v, want 1s steady, left open, not interrupted", res)
 		}
 		if len(l.stopped) != 0 {
@@ -219,11 +219,54 @@ func TestDriver_cancelInterrupts(t *testing.T) {
 		t0 := time.Now()
 		l := newDriveLog(d, t0)
 		res := d.run(ctx, t0)
-		if res != (driveResult{Steady: 500 * time.Millisecond, Interrupted: true, Open: true}) {
+		if res != (driveResult{Steady: 500 * time.Millisecond, Interrupted: true, Open: true, End: t0.Add(500 * time.Millisecond)}) {
 			t.Errorf("result = %+v, want interrupted after 500ms of steady state", res)
 		}
 		if want := []time.Duration{0}; !reflect.DeepEqual(l.steady, want) {
 			t.Errorf("steady toggles at %v, want %v", l.steady, want)
+		}
+	})
+}
+
+// TestDriver_lateStepsKeepExactInstants runs a driver whose steps come
+// late, as in a saturated process: the steady state still begins at the
+// last first answer and ends when it has lasted maxSteady, not when a late
+// step notices.
+func TestDriver_lateStepsKeepExactInstants(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var (
+			pending  atomic.Int64
+			answered time.Time
+		)
+		pending.Store(1)
+		t0 := time.Now()
+		time.AfterFunc(250*time.Millisecond-time.Millisecond/2, func() {
+			answered = time.Now()
+			pending.Store(0)
+		})
+		d := &driver{sched: Linear{To: 3}, maxSteady: 100 * time.Millisecond, pending: pending.Load,
+			answeredAt: func() time.Time { return answered }}
+		l := newDriveLog(d, t0)
+		// Every step from 200 ms on takes 70 ms: the driver notices the
+		// answer at 270 ms and the end at 340 ms or later.
+		d.mark = func(now time.Time) {
+			if now.Sub(t0) >= 200*time.Millisecond {
+				time.Sleep(70 * time.Millisecond)
+			}
+		}
+		res := d.run(t.Context(), t0)
+		if want := []time.Duration{250*time.Millisecond - time.Millisecond/2}; !reflect.DeepEqual(l.steady, want) {
+			t.Errorf("steady began at %v, want %v (the answer), not when a late step saw it", l.steady, want)
+		}
+		if got, want := res.End.Sub(t0), 350*time.Millisecond-time.Millisecond/2; got != want || res.Steady != 100*time.Millisecond {
+			t.Errorf("drive ended at %s with %s steady, want %s with 100ms", got, res.Steady, want)
+		}
+		if late := time.Since(t0); late <= 350*time.Millisecond {
+			t.Errorf("the drive returned at %s: the test did not make its steps late", late)
+		}
+		if h := d.lateness(); h.Max() < 60_000 {
+			t.Errorf("clock lateness max = %d µs, want the 70 ms steps seen", h.Max())
 		}
 	})
 }

@@ -227,7 +227,11 @@ func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) 
 			writeDump(s.dump, &ev)
 		}
 	}
-	s.rec.extra(time.Now(), rd.Bytes()-lastBytes, rd.Comments()-comments, 0)
+	tail := prevAt // the stream's last bytes came with or after its last event
+	if tail.IsZero() {
+		tail = time.Now()
+	}
+	s.rec.extra(tail, rd.Bytes()-lastBytes, rd.Comments()-comments, 0)
 	err := rd.Err()
 	if ctx.Err() != nil {
 		return nil

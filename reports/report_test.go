@@ -149,7 +149,8 @@ func TestText_golden(t *testing.T) {
 	r.Ramp = &result.Phase{DurationS: 0.4, Events: 120}
 	r.Events.LostOnReconnect = 3
 	r.PerSubscriberEvents = r.LatencyUS.Connect
-	r.SelfCheck = result.SelfCheck{CPUPercent: 187, Cores: 2, ReaderLagUS: 25300, Saturated: true}
+	r.SelfCheck = result.SelfCheck{CPUPercent: 187, Cores: 2, ReaderLagUS: 25300, SchedLatencyP99US: 41200, ProcessingLagP99US: 900,
+		Saturated: true, Signal: "cpu", Cause: "load_generator"}
 	r.Interrupted = true
 	buf.Reset()
 	if err := Text(&buf, r); err != nil {
