@@ -50,7 +50,6 @@ type aggregator struct {
 	empty     string                              // EncodeHDR of an empty histogram
 	series    []result.Interval
 	slowDown  func() // test hook: makes every collect slow
-	backlogNS int64  // how far behind the newest read the last collect booked, ns
 
 	// Per-connection measurements: rare, so one lock is fine.
 	connMu     sync.Mutex

@@ -28,16 +28,10 @@ func (a *aggregator) collect(now time.Time, final bool) {
 	}
 	a.swN += len(sw)
 	nowNS := a.pl.since(now)
-	var newest int64
 	for i, r := range a.recs {
 		st := &a.st[i]
 		st.pend = r.take(st.pend)
-		if at := a.book(st, horizon); at > newest {
-			newest = at
-		}
-	}
-	if newest > 0 {
-		a.backlogNS = max(0, nowNS-newest)
+		a.book(st, horizon)
 	}
 	lim := min(horizon, nowNS-a.delay)
 	if final {
@@ -60,10 +54,8 @@ func (a *aggregator) collect(now time.Time, final bool) {
 	}
 }
 
-// book books st's pending entries and notes recorded up to horizon, and
-// returns the receive time of the newest entry booked (0 for none).
-func (a *aggregator) book(st *recState, horizon int64) int64 {
-	var newest int64
+// book books st's pending entries and notes recorded up to horizon.
+func (a *aggregator) book(st *recState, horizon int64) {
 	for len(st.pend) > 0 {
 		b := st.pend[0]
 		if b.lagNS >= 0 {
@@ -76,7 +68,6 @@ func (a *aggregator) book(st *recState, horizon int64) int64 {
 			if at > horizon {
 				break
 			}
-			newest = at
 			sg := a.segFor(at)
 			sg.c.events++
 			sg.c.bytes += uint64(e.bytes)
@@ -124,7 +115,6 @@ func (a *aggregator) book(st *recState, horizon int64) int64 {
 	if st.upAt >= 0 && !st.present && horizon == math.MaxInt64 {
 		st.present = a.pl.steadyOverlaps(st.upAt, math.MaxInt64)
 	}
-	return newest
 }
 
 // segFor returns the piece at falls in. An entry older than every open
