@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -93,5 +95,42 @@ func TestRun_slowAggregatorEndsOnTime(t *testing.T) {
 				t.Errorf("fanout count = %d, want one per steady event (%d)", rep.LatencyUS.Fanout.Count, rep.Events.Received)
 			}
 		})
+	}
+}
+
+// TestRun_selfCheckFlagsABusyProcess runs while goroutines of the test
+// spin on every P, as when the load generator has more to do than its cores
+// allow: the self-check must say so and name the signal that decided.
+func TestRun_selfCheckFlagsABusyProcess(t *testing.T) {
+	// Not parallel: it takes every P for the length of the run.
+	url := startServer(t, tickingServer(10*time.Millisecond))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 * runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for i := 0; i < 1e5; i++ {
+					_ = i * i
+				}
+			}
+		})
+	}
+	rep, err := run(t, t.Context(), Config{URL: url, Subscribers: 3, Duration: 700 * time.Millisecond})
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := rep.SelfCheck
+	if !sc.Saturated || sc.Signal == "" || sc.Reason == "" || sc.Cause == "" {
+		t.Fatalf("self_check = %+v, want saturated with its signal, cause and reason", sc)
+	}
+	if !hasWarning(rep.Warnings, sc.Reason) {
+		t.Errorf("warnings = %q, want one giving the reason %q", rep.Warnings, sc.Reason)
 	}
 }
