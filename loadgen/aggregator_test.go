@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/ssebench/ssebench/reports/result"
@@ -245,5 +246,40 @@ func TestRecorder_takeWhileRecording(t *testing.T) {
 	}
 	if got := ta.agg.totals[phaseRamp].fanout.TotalCount(); got != n {
 		t.Errorf("latency samples = %d, want %d", got, n)
+	}
+}
+
+// TestRecorder_size keeps a Recorder to one cache line: writers of
+// neighbouring Recorders must not share one.
+func TestRecorder_size(t *testing.T) {
+	t.Parallel()
+	if got := unsafe.Sizeof(Recorder{}); got != 64 {
+		t.Errorf("Recorder is %d bytes, want 64", got)
+	}
+}
+
+// TestRecorder_smallBatchesWhenQuiet: a quiet writer's batches are small,
+// a busy one's full-size.
+func TestRecorder_smallBatchesWhenQuiet(t *testing.T) {
+	t.Parallel()
+	t0 := time.Now()
+	r := newRecorder(t0)
+	r.event(t0, 1, false, -1, 1, 0, 0)
+	if c := cap(r.active.Load().ev); c != smallBatchEntries {
+		t.Errorf("first batch holds %d, want %d", c, smallBatchEntries)
+	}
+	for range smallBatchEntries {
+		r.event(t0, 1, false, -1, 1, 0, 0)
+	}
+	if c := cap(r.active.Load().ev); c != batchEntries {
+		t.Errorf("batch after a full one holds %d, want %d", c, batchEntries)
+	}
+	bs := r.take(nil)
+	if len(bs) != 2 || len(bs[0].ev)+len(bs[1].ev) != smallBatchEntries+1 {
+		t.Errorf("took %d batches, want the full small one and the new one", len(bs))
+	}
+	r.event(t0, 1, false, -1, 1, 0, 0)
+	if c := cap(r.active.Load().ev); c != smallBatchEntries {
+		t.Errorf("batch after a partial one holds %d, want %d", c, smallBatchEntries)
 	}
 }

@@ -13,8 +13,13 @@ import (
 // batchEntries is how many events a batch holds. A full batch is handed to
 // the aggregator and the writer starts a new one, so a busy subscriber holds
 // one batch (1 KiB) and an idle one none: the aggregator takes partly
-// filled batches away at every collection.
-const batchEntries = 64
+// filled batches away at every collection. A Recorder whose last batch did
+// not fill starts a small one (smallBatchEntries, 128 B), so thousands of
+// quiet subscribers cost little.
+const (
+	batchEntries      = 64
+	smallBatchEntries = 8
+)
 
 // noSample marks a sample field that holds no measurement.
 const noSample = ^uint32(0)
@@ -79,20 +84,32 @@ type batch struct {
 	next  *batch // the next older full batch, in Recorder.full
 }
 
-var batchPool = sync.Pool{New: func() any {
-	return &batch{ev: make([]entry, 0, batchEntries)}
-}}
+var (
+	batchPool      = sync.Pool{New: func() any { return &batch{ev: make([]entry, 0, batchEntries)} }}
+	smallBatchPool = sync.Pool{New: func() any { return &batch{ev: make([]entry, 0, smallBatchEntries)} }}
+)
 
-func newBatch(base int64) *batch {
-	b := batchPool.Get().(*batch)
+// newBatch returns an empty batch based at base: a full-size one for a busy
+// writer, else a small one.
+func newBatch(base int64, busy bool) *batch {
+	var b *batch
+	if busy {
+		b = batchPool.Get().(*batch)
+	} else {
+		b = smallBatchPool.Get().(*batch)
+	}
 	b.base, b.lagNS, b.next = base, -1, nil
 	return b
 }
 
-// release returns b to the pool once its contents were accounted for.
+// release returns b to its pool once its contents were accounted for.
 func (b *batch) release() {
 	b.ev, b.notes, b.next = b.ev[:0], b.notes[:0], nil
-	batchPool.Put(b)
+	if cap(b.ev) == smallBatchEntries {
+		smallBatchPool.Put(b)
+	} else {
+		batchPool.Put(b)
+	}
 }
 
 // Recorder accumulates one subscriber slot's measurements. Only the slot's
@@ -115,7 +132,10 @@ type Recorder struct {
 	active atomic.Pointer[batch] // the batch being filled; nil when none
 	full   atomic.Pointer[batch] // full batches, newest first
 	t0     time.Time             // run start: times are kept as offsets from it
-	_      [16]byte              // a cache line per Recorder: no false sharing between writers
+	// busy is true when the writer's last batch filled up: the next one
+	// is full-size. Only the writer uses it.
+	busy bool
+	_    [15]byte // a cache line per Recorder: no false sharing between writers
 }
 
 func newRecorder(t0 time.Time) *Recorder {
@@ -218,7 +238,8 @@ func (r *Recorder) batchFor(ns int64, read time.Time) *batch {
 	if b != nil {
 		r.retire(b)
 	}
-	b = newBatch(ns)
+	b = newBatch(ns, r.busy)
+	r.busy = false
 	if !read.IsZero() {
 		b.lagNS = max(0, int64(time.Since(read)))
 	}
@@ -231,6 +252,7 @@ func (r *Recorder) batchFor(ns int64, read time.Time) *batch {
 // retire hands the full (or unplaceable) batch b to the aggregator, unless
 // take already swapped it out, in which case the aggregator has it.
 func (r *Recorder) retire(b *batch) {
+	r.busy = len(b.ev) == cap(b.ev)
 	if !r.active.CompareAndSwap(b, nil) {
 		return
 	}
