@@ -49,6 +49,29 @@ type driver struct {
 	target atomic.Int64
 }
 
+// A stepSchedule is a Schedule whose target changes only at known moments.
+// The driver uses them to date the end of a steady window, or the end of the
+// schedule, when it happened rather than when a late step noticed.
+type stepSchedule interface {
+	// changeIn returns the first moment in (from, to] at which the target
+	// may change, and false when there is none.
+	changeIn(from, to time.Duration) (time.Duration, bool)
+}
+
+// changeIn implements stepSchedule: stages change at their boundaries.
+func (s Stages) changeIn(from, to time.Duration) (time.Duration, bool) {
+	var at time.Duration
+	for _, st := range s {
+		at += st.Duration
+		if at > from && at <= to {
+			return at, true
+		}
+	}
+	return 0, false
+}
+
+var _ stepSchedule = Stages{}
+
 // driveResult tells how a drive ended.
 type driveResult struct {
 	// Steady is the total length of the steady windows.
@@ -99,6 +122,7 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 				_ = d.late[bucket(boolPhase(on))].RecordValue(l)
 			}
 		}
+		prev := prevNow // the previous step's time; zero at the first
 		st := d.sched.Target(now.Sub(t0))
 		d.target.Store(int64(st.N))
 		for active < st.N {
@@ -114,14 +138,24 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 		// slow first handshake) never blurs the headline figures.
 		steady := st.Hold && st.N > 0 && d.pending() == 0
 		if steady != on {
+			// Date the switch when it happened, not when this step (late,
+			// if the process is busy) noticed it.
 			at := now
-			if steady && plateau && d.answeredAt != nil {
-				// The plateau was there at the previous step: the steady
-				// state began with the last first answer, after it.
-				if a := d.answeredAt(); a.After(prevNow) && a.Before(now) {
+			switch {
+			case !steady && !st.Hold:
+				// The plateau ended at the schedule's change.
+				at = d.changed(t0, prev, now)
+			case steady && !plateau:
+				// A plateau began at the schedule's change ...
+				at = d.changed(t0, prev, now)
+			case steady && d.answeredAt != nil:
+				// ... or was there at the previous step already.
+				at = prev
+			}
+			if steady && d.answeredAt != nil {
+				// The steady state waited for the last first answer.
+				if a := d.answeredAt(); a.After(at) && a.Before(now) {
 					at = a
-				} else if !a.After(prevNow) {
-					at = prevNow
 				}
 			}
 			if on {
@@ -134,7 +168,7 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 		}
 		plateau, prevNow = st.Hold && st.N > 0, now
 		if st.Done {
-			return end(now)
+			return end(d.changed(t0, prev, now))
 		}
 		if d.maxSteady > 0 && on && res.Steady+now.Sub(since) >= d.maxSteady {
 			// End when the steady state reached maxSteady, however late
@@ -153,6 +187,17 @@ func (d *driver) run(ctx context.Context, t0 time.Time) driveResult {
 		case due = <-tk.C: // the time the tick was due
 		}
 	}
+}
+
+// changed returns when the schedule's target changed between the steps at
+// prev and now: exact for a stepSchedule, else now.
+func (d *driver) changed(t0, prev, now time.Time) time.Time {
+	if ss, ok := d.sched.(stepSchedule); ok && !prev.IsZero() {
+		if at, ok := ss.changeIn(prev.Sub(t0), now.Sub(t0)); ok {
+			return t0.Add(at)
+		}
+	}
+	return now
 }
 
 // boolPhase returns phaseSteady for true, phaseRamp for false.

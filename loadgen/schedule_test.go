@@ -270,3 +270,25 @@ func TestDriver_lateStepsKeepExactInstants(t *testing.T) {
 		}
 	})
 }
+
+// TestDriver_lateStepsDateStageChanges: with steps 7 ms late, the steady
+// windows of a Stages schedule still open and close at the stage
+// boundaries, and the drive ends at the stages' end.
+func TestDriver_lateStepsDateStageChanges(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ms := time.Millisecond
+		s := Stages{{40 * ms, 4}, {100 * ms, 4}, {20 * ms, 2}, {50 * ms, 2}, {10 * ms, 0}}
+		d := &driver{sched: s, answeredAt: func() time.Time { return time.Time{} }}
+		t0 := time.Now()
+		l := newDriveLog(d, t0)
+		d.mark = func(time.Time) { time.Sleep(7 * ms) }
+		res := d.run(t.Context(), t0)
+		if want := []time.Duration{40 * ms, 140 * ms, 160 * ms, 210 * ms}; !reflect.DeepEqual(l.steady, want) {
+			t.Errorf("steady toggles at %v, want the stage boundaries %v", l.steady, want)
+		}
+		if res.Steady != 150*ms || res.End != t0.Add(s.Duration()) {
+			t.Errorf("steady %s, end %s; want 150ms, %s", res.Steady, res.End.Sub(t0), s.Duration())
+		}
+	})
+}
