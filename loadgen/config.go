@@ -86,6 +86,10 @@ type Config struct {
 	Tool string `json:"-"`
 	// Embedded marks the target as the in-process reference server.
 	Embedded bool `json:"-"`
+
+	// slowCollect, set by tests, runs at the start of every aggregation:
+	// it stands for an aggregator that falls behind.
+	slowCollect func()
 }
 
 // withDefaults returns c with zero values replaced by the defaults.

@@ -17,6 +17,15 @@
 // state only, so a connection storm or a ramp-down does not blur them;
 // report.Ramp holds the rest.
 //
+// Every measurement is booked by the time it was read: a Recorder hands
+// timestamped batches to the aggregator without any lock shared with other
+// subscribers or with the aggregator (recorder.go), the driver records
+// phase switches in a phase log as they happen (phases.go), and the
+// aggregator later books each entry in the phase and interval it fell in
+// (aggregator_collect.go). So an overloaded process books the same numbers,
+// only later, and the run still ends when the steady state has lasted
+// Config.Duration: the driver never waits for aggregation.
+//
 // A stream that ends is reconnected as EventSource does (reconnect.go), and
 // a self-check (selfcheck.go) tells when the load generator, not the server,
 // was the bottleneck. Redirects are followed as EventSource does

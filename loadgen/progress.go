@@ -20,7 +20,7 @@ type Progress struct {
 	// Stage is the 1-based stage the run is in, and Stages how many there
 	// are; both 0 without Config.Stages. Stage is Stages+1 once they are over.
 	Stage, Stages int
-	// Steady is true while a steady-state window is open.
+	// Steady is true when the interval lies in a steady-state window.
 	Steady bool
 	// SteadyElapsed is how long the steady state has lasted so far, over all
 	// its windows.
@@ -51,20 +51,24 @@ func stageAt(s Stages, elapsed time.Duration) int {
 	return len(s) + 1
 }
 
-// progressAt builds the Progress of interval iv, collected at now.
-func progressAt(cfg *Config, agg *aggregator, d *driver, iv result.Interval, start, now time.Time) Progress {
+// progressAt builds the Progress of interval iv. It describes the run as of
+// the interval's end, so a progress line and the interval agree even when
+// the aggregator emits it late.
+func progressAt(cfg *Config, agg *aggregator, d *driver, iv result.Interval, start time.Time) Progress {
+	at := start.Add(time.Duration(iv.ElapsedS * float64(time.Second)))
 	p := Progress{
 		Interval:   iv,
 		Requested:  cfg.Subscribers,
 		Target:     int(d.target.Load()),
 		Duration:   cfg.plannedSteady(),
-		RunElapsed: now.Sub(start),
+		RunElapsed: at.Sub(start),
 		Reconnects: agg.totalReconnects(),
 	}
 	if d.failed != nil {
 		p.Failed = int(d.failed())
 	}
-	p.SteadyElapsed, p.Steady = agg.steadyElapsed(now)
+	p.SteadyElapsed, _ = agg.steadyElapsed(at)
+	p.Steady = iv.Phase == phaseName(phaseSteady)
 	if len(cfg.Stages) > 0 {
 		p.Stages, p.Stage = len(cfg.Stages), stageAt(cfg.Stages, p.RunElapsed)
 		p.RunPlanned = cfg.Stages.Duration()

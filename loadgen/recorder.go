@@ -1,33 +1,48 @@
 package loadgen
 
 import (
+	"math"
+	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/ssebench/ssebench/loadgen/ids"
 	"github.com/ssebench/ssebench/reports/result"
 )
 
-// latencyBatch is how many per-event samples a Recorder buffers before it
-// moves them into its shard's histograms. Batching keeps the per-event path
-// free of shared locks (one shard lock per latencyBatch events) while keeping
-// a subscriber's footprint small: a whole HDR histogram (1 µs..1 h at 3
-// significant figures) is ~180 KiB, far too big to keep per subscriber.
-const latencyBatch = 64
+// batchEntries is how many events a batch holds. A full batch is handed to
+// the aggregator and the writer starts a new one, so a busy subscriber holds
+// one batch (1 KiB) and an idle one none: the aggregator takes partly
+// filled batches away at every collection. A Recorder whose last batch did
+// not fill starts a small one (smallBatchEntries, 128 B), so thousands of
+// quiet subscribers cost little.
+const (
+	batchEntries      = 64
+	smallBatchEntries = 8
+)
 
 // noSample marks a sample field that holds no measurement.
 const noSample = ^uint32(0)
 
-// sample is one event's per-event measurements, µs. Both fit in 32 bits
-// because recordable values stop at reports.MaxLatencyUS (1 h ≈ 3.6e9 µs <
-// 2³²), so a pair costs what one int64 latency did before inter-event gaps
-// were measured.
-type sample struct {
+// maxBatchSpan is how long after its base a batch can place an entry: entry
+// times are µs offsets in 32 bits (about 71 minutes).
+const maxBatchSpan = int64(math.MaxUint32) * int64(time.Microsecond)
+
+// entry is one received event. Its measurements fit in 32 bits each:
+// recordable latencies stop at result.MaxLatencyUS (1 h ≈ 3.6e9 µs < 2³²)
+// and an event is far smaller than 4 GiB (MaxEventBytes).
+type entry struct {
+	atUS  uint32 // receive time, µs after the batch's base
 	latUS uint32 // fan-out latency, or noSample
 	gapUS uint32 // time since the previous event on the same stream, or noSample
+	bytes uint32 // stream bytes the event took
 }
 
-// counters are the additive measurements of a stream.
+// counters are the additive measurements of a stream that are not one per
+// event. Each Recorder call that has any of them books a note, so adding a
+// counter here (and to add) is all it takes to measure something new by
+// event time.
 type counters struct {
 	events, bytes, gaps, duplicates, comments uint64
 	// latencyOutOfRange counts events whose latency could not be recorded
@@ -57,127 +72,231 @@ func (c *counters) add(o counters) {
 	c.ids.Add(o.ids)
 }
 
-// shard holds the per-event histograms shared by a group of Recorders. Its
-// lock is taken once per latencyBatch events and by the aggregator at each
-// tick.
-type shard struct {
-	mu    sync.Mutex
-	h     *hdrhistogram.Histogram // fan-out latency, µs
-	inter *hdrhistogram.Histogram // inter-event gap in the steady state, µs
-	// steady tells whether samples now belong to the steady state; set by
-	// the aggregator at phase changes, right after it drained every
-	// Recorder. Gaps outside it are not kept: only the steady state's are
-	// reported, and keeping them here instead of merging them into totals
-	// at every tick saves walking a histogram per shard per interval.
-	steady bool
+// note is a timestamped change that is not an event's entry: counters, or
+// the slot getting (up = 1) or losing (up = -1) its stream.
+type note struct {
+	at int64 // ns since the run started
+	c  counters
+	up int8
 }
 
-// Recorder accumulates one subscriber's measurements. Only its subscriber
-// goroutine records; the aggregator drains it with drain. Its mutex is
-// therefore uncontended except at interval ticks.
+// batch is a run of one Recorder's entries and notes, each in time order.
+type batch struct {
+	base  int64 // ns since the run started; entry times are offsets from it
+	ev    []entry
+	notes []note
+	// lagNS is one processing-lag sample: how long after its read the
+	// batch's first entry was recorded, ns; -1 for none.
+	lagNS int64
+	next  *batch // the next older full batch, in Recorder.full
+}
+
+var (
+	batchPool      = sync.Pool{New: func() any { return &batch{ev: make([]entry, 0, batchEntries)} }}
+	smallBatchPool = sync.Pool{New: func() any { return &batch{ev: make([]entry, 0, smallBatchEntries)} }}
+)
+
+// newBatch returns an empty batch based at base: a full-size one for a busy
+// writer, else a small one.
+func newBatch(base int64, busy bool) *batch {
+	var b *batch
+	if busy {
+		b = batchPool.Get().(*batch)
+	} else {
+		b = smallBatchPool.Get().(*batch)
+	}
+	b.base, b.lagNS, b.next = base, -1, nil
+	return b
+}
+
+// release returns b to its pool once its contents were accounted for.
+func (b *batch) release() {
+	b.ev, b.notes, b.next = b.ev[:0], b.notes[:0], nil
+	if cap(b.ev) == smallBatchEntries {
+		smallBatchPool.Put(b)
+	} else {
+		batchPool.Put(b)
+	}
+}
+
+// Recorder accumulates one subscriber slot's measurements. Only the slot's
+// subscriber goroutine records (its sessions never overlap); the aggregator
+// collects with take. Nothing on the recording path is shared with other
+// subscribers or waits for the aggregator, which may fall behind: each
+// call marks a critical section with two atomic increments of seq
+// (HdrHistogram's writer-reader phaser, for one writer), and take swaps
+// the current batch out and waits only for a writer inside its section.
+//
+// Every entry and note carries its receive time, so the aggregator books
+// it in the phase and interval it happened in, however late it collects.
 //
 // A Recorder belongs to a subscriber slot, not to one connection: it outlives
 // reconnects, and a slot closed by a ramp-down and opened again later keeps
 // recording into it.
 type Recorder struct {
-	mu  sync.Mutex
-	sh  *shard
-	buf []sample // pending per-event samples
-	c   counters
-	// up is true while the slot holds a stream; upSeen is true when it held
-	// one at any moment since the last drain, which is what the
-	// per-subscriber distribution needs to tell a starved subscriber (up,
-	// 0 events) from one that was not there.
-	up, upSeen bool
+	// seq is odd while the writer is inside a critical section.
+	seq    atomic.Uint64
+	active atomic.Pointer[batch] // the batch being filled; nil when none
+	full   atomic.Pointer[batch] // full batches, newest first
+	t0     time.Time             // run start: times are kept as offsets from it
+	// busy is true when the writer's last batch filled up: the next one
+	// is full-size. Only the writer uses it.
+	busy bool
+	_    [15]byte // a cache line per Recorder: no false sharing between writers
 }
 
-func newRecorder(sh *shard) *Recorder {
-	return &Recorder{sh: sh, buf: make([]sample, 0, latencyBatch)}
+func newRecorder(t0 time.Time) *Recorder {
+	return &Recorder{t0: t0}
 }
 
-// event records one received event. latUS < 0 means no latency was measured
-// for it (no publish time in the event); oor marks an unrecordable latency.
-// gapUS < 0 means the event was the first on its stream.
-func (r *Recorder) event(latUS int64, oor bool, gapUS int64, bytes, gaps, dups uint64) {
-	sm := sample{latUS: noSample, gapUS: noSample}
+// since returns t as ns since the run started.
+func (r *Recorder) since(t time.Time) int64 {
+	return max(0, int64(t.Sub(r.t0)))
+}
+
+// event records one event received at at. latUS < 0 means no latency was
+// measured for it (no publish time in the event); oor marks an
+// unrecordable latency. gapUS < 0 means the event was the first on its
+// stream. gaps and dups are the events missing before it by sequence id and
+// whether it repeated an id.
+func (r *Recorder) event(at time.Time, latUS int64, oor bool, gapUS int64, bytes, gaps, dups uint64) {
+	ns := r.since(at)
+	e := entry{latUS: noSample, gapUS: noSample, bytes: uint32(min(bytes, math.MaxUint32))}
 	if gapUS >= 0 && gapUS <= result.MaxLatencyUS {
-		sm.gapUS = uint32(gapUS)
+		e.gapUS = uint32(gapUS)
 	}
-	r.mu.Lock()
-	r.c.events++
-	r.c.bytes += bytes
-	r.c.gaps += gaps
-	r.c.duplicates += dups
-	if oor {
-		r.c.latencyOutOfRange++
-	} else if latUS >= 0 {
-		sm.latUS = uint32(latUS)
+	if !oor && latUS >= 0 {
+		e.latUS = uint32(latUS)
 	}
-	if sm != (sample{latUS: noSample, gapUS: noSample}) {
-		r.buf = append(r.buf, sm)
-		if len(r.buf) == cap(r.buf) {
-			r.flushLocked()
+	r.seq.Add(1)
+	b := r.batchFor(ns, at)
+	e.atUS = uint32(max(0, ns-b.base) / int64(time.Microsecond))
+	b.ev = append(b.ev, e)
+	if gaps != 0 || dups != 0 || oor {
+		c := counters{gaps: gaps, duplicates: dups}
+		if oor {
+			c.latencyOutOfRange = 1
 		}
+		b.notes = append(b.notes, note{at: ns, c: c})
 	}
-	r.mu.Unlock()
+	full := len(b.ev) == cap(b.ev)
+	if full {
+		r.retire(b)
+	}
+	r.seq.Add(1)
+	if full {
+		// Yield once per batch. A reader that always finds data waiting
+		// never blocks, so it would keep its P for the scheduler's whole
+		// 10 ms time slice; with a thousand such readers every goroutine
+		// that becomes runnable (the driver's clock, a new connection, the
+		// aggregator, other readers) waits for seconds. Yielding every
+		// batchEntries events bounds that wait to about a batch's work
+		// per runnable reader, and costs nothing when nobody waits.
+		runtime.Gosched()
+	}
 }
 
-// lost records events missing by sequence id across a reconnect; they are
-// counted in gaps too, by event.
-func (r *Recorder) lost(n uint64) {
-	r.mu.Lock()
-	r.c.lost += n
-	r.mu.Unlock()
+// count records counters that came at at without an event: lost events,
+// bytes and comments between events, stream failures.
+func (r *Recorder) count(at time.Time, c counters) {
+	r.addNote(note{at: r.since(at), c: c})
 }
 
-// setUp records whether the slot holds a stream.
-func (r *Recorder) setUp(up bool) {
-	r.mu.Lock()
-	r.up = up
-	r.upSeen = r.upSeen || up
-	r.mu.Unlock()
+// lost records events missing by sequence id across a reconnect, found at
+// at; they are counted in gaps too, by event.
+func (r *Recorder) lost(at time.Time, n uint64) {
+	r.count(at, counters{lost: n})
 }
 
 // extra records bytes and comments that came without an event (heartbeats,
-// a partial event at the end of the stream) and stream failures.
-func (r *Recorder) extra(bytes, comments, errs uint64) {
-	r.mu.Lock()
-	r.c.bytes += bytes
-	r.c.comments += comments
-	r.c.errors += errs
-	r.mu.Unlock()
+// a partial event at the end of the stream) and stream failures, at at.
+func (r *Recorder) extra(at time.Time, bytes, comments, errs uint64) {
+	r.count(at, counters{bytes: bytes, comments: comments, errors: errs})
 }
 
-// flushLocked moves buffered samples into the shard histograms.
-func (r *Recorder) flushLocked() {
-	r.sh.mu.Lock()
-	for _, sm := range r.buf {
-		// Values were range-checked when recorded, so RecordValue cannot fail.
-		if sm.latUS != noSample {
-			_ = r.sh.h.RecordValue(int64(sm.latUS))
-		}
-		if sm.gapUS != noSample && r.sh.steady {
-			_ = r.sh.inter.RecordValue(int64(sm.gapUS))
-		}
+// setUp records that the slot got (up) or lost its stream at at.
+func (r *Recorder) setUp(at time.Time, up bool) {
+	n := note{at: r.since(at), up: -1}
+	if up {
+		n.up = 1
 	}
-	r.sh.mu.Unlock()
-	r.buf = r.buf[:0]
+	r.addNote(n)
 }
 
-// drain returns the counters accumulated since the last drain, and whether
-// the slot held a stream at any moment since then. It moves any buffered
-// samples into the shard, so that the aggregator can then take the shard's
-// histograms.
-func (r *Recorder) drain() (counters, bool) {
-	r.mu.Lock()
-	c, up := r.c, r.upSeen
-	r.c = counters{}
-	r.upSeen = r.up
-	if len(r.buf) > 0 {
-		r.flushLocked()
+func (r *Recorder) addNote(n note) {
+	r.seq.Add(1)
+	b := r.batchFor(n.at, time.Time{})
+	b.notes = append(b.notes, n)
+	r.seq.Add(1)
+}
+
+// batchFor returns the batch to record an entry of time ns in, starting one
+// when there is none or the current one cannot place ns. read, when not
+// zero, is the entry's read time: a new batch takes it as its processing-lag
+// sample (one clock reading per batch, not per event). Call it inside a
+// critical section.
+func (r *Recorder) batchFor(ns int64, read time.Time) *batch {
+	b := r.active.Load()
+	// ns may fall a little before base: a note stamped with time.Now()
+	// can precede the read time of the next event; it is placed at base.
+	if b != nil && ns-b.base < maxBatchSpan {
+		return b
 	}
-	r.mu.Unlock()
-	return c, up
+	if b != nil {
+		r.retire(b)
+	}
+	b = newBatch(ns, r.busy)
+	r.busy = false
+	if !read.IsZero() {
+		b.lagNS = max(0, int64(time.Since(read)))
+	}
+	// Only this writer installs a batch; take only removes one, so a
+	// plain store cannot lose a batch.
+	r.active.Store(b)
+	return b
+}
+
+// retire hands the full (or unplaceable) batch b to the aggregator, unless
+// take already swapped it out, in which case the aggregator has it.
+func (r *Recorder) retire(b *batch) {
+	r.busy = len(b.ev) == cap(b.ev)
+	if !r.active.CompareAndSwap(b, nil) {
+		return
+	}
+	for {
+		h := r.full.Load()
+		b.next = h
+		// Fails only when take emptied the list in between.
+		if r.full.CompareAndSwap(h, b) {
+			return
+		}
+	}
+}
+
+// take removes everything recorded so far and returns it oldest first,
+// appended to dst. Only the aggregator calls it. It waits, at most for one
+// critical section, only when the writer is inside one.
+func (r *Recorder) take(dst []*batch) []*batch {
+	cur := r.active.Swap(nil)
+	if s := r.seq.Load(); s&1 == 1 {
+		// The writer may be appending to cur: wait until it leaves the
+		// section. A section it enters later sees cur gone.
+		for r.seq.Load() == s {
+			runtime.Gosched()
+		}
+	}
+	n := len(dst)
+	for b := r.full.Swap(nil); b != nil; b = b.next {
+		dst = append(dst, b)
+	}
+	// The full list is newest first: reverse it to time order.
+	for i, j := n, len(dst)-1; i < j; i, j = i+1, j-1 {
+		dst[i], dst[j] = dst[j], dst[i]
+	}
+	if cur != nil {
+		dst = append(dst, cur)
+	}
+	return dst
 }
 
 // latencyInRange tells whether v µs can be recorded in a latency histogram.

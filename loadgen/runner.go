@@ -32,7 +32,11 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	defer op.close()
 
 	start := time.Now()
-	agg := newAggregator(cfg.Subscribers, 4*runtime.GOMAXPROCS(0), start)
+	// The phase log holds the phase switches as the driver makes them; the
+	// aggregator books every measurement against it by receive time.
+	pl := newPhaseLog(start)
+	agg := newAggregator(cfg.Subscribers, start, cfg.Interval, pl)
+	agg.slowDown = cfg.slowCollect
 
 	// Publisher mode: ssebench publishes the events itself, in the steady
 	// state only, and is their latency source (publisher.go).
@@ -61,26 +65,35 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	}
 
 	// The driver opens and closes subscriber slots as the schedule says and
-	// marks the steady-state windows (schedule_driver.go).
+	// marks the steady-state windows (schedule_driver.go). It never waits
+	// for the aggregator: a phase switch is one append to the phase log,
+	// so the run's clock is the driver's own.
 	sc := newSelfCheck(start)
 	subs := newSlots(subCtx, &cfg, op, agg, dumpW)
 	sched, maxSteady := cfg.schedule()
-	drv := &driver{
-		sched:     sched,
-		maxSteady: maxSteady,
-		start:     subs.start,
-		stop:      subs.stop,
-		pending:   subs.pending.Load,
-		unsent:    subs.unsent.Load,
-		allFailed: subs.allFailed,
-		failed:    subs.streamless.Load,
-		holdGrace: holdGrace,
+	var drv *driver
+	heldN := int64(0) // the target of the open steady window
+	drv = &driver{
+		sched:      sched,
+		maxSteady:  maxSteady,
+		start:      subs.start,
+		stop:       subs.stop,
+		pending:    subs.pending.Load,
+		answeredAt: subs.answeredAt,
+		mark:       pl.mark,
+		unsent:     subs.unsent.Load,
+		allFailed:  subs.allFailed,
+		failed:     subs.streamless.Load,
+		holdGrace:  holdGrace,
 		steady: func(on bool, now time.Time) {
 			p := phaseRamp
-			if on {
-				p = phaseSteady
+			switch n := drv.target.Load(); {
+			case on:
+				p, heldN = phaseSteady, n
+			case n < heldN:
+				p = phaseRampDown
 			}
-			agg.setPhase(p, now)
+			pl.record(p, now)
 			sc.window(on, now)
 			if pub != nil {
 				pub.steady(ctx, on, now)
@@ -92,24 +105,16 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	// to Progress, so a live log matches the result's intervals.
 	if cfg.Progress != nil {
 		agg.onTick = func(iv result.Interval, now time.Time) {
-			cfg.Progress(progressAt(&cfg, agg, drv, iv, start, now))
+			cfg.Progress(progressAt(&cfg, agg, drv, iv, start))
 		}
 	}
-	// The ticker goroutine samples intervals for the time series and progress.
-	tickDone := make(chan struct{})
-	stopTicks := make(chan struct{})
+	// The aggregator's goroutine books what the subscribers record and
+	// emits the intervals of the time series as they become final.
+	aggDone := make(chan struct{})
+	stopAgg := make(chan struct{})
 	go func() {
-		defer close(tickDone)
-		t := time.NewTicker(cfg.Interval)
-		defer t.Stop()
-		for {
-			select {
-			case now := <-t.C:
-				agg.tick(now) // calls report
-			case <-stopTicks:
-				return
-			}
-		}
+		defer close(aggDone)
+		agg.run(stopAgg)
 	}()
 
 	// Ramp, steady state and stages: the driver runs the schedule until it
@@ -118,11 +123,16 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	// returned, so one refused connection does not stop the others.
 	res := drv.run(ctx, start)
 	interrupted := res.Interrupted
-	end := time.Now()
-	agg.markEnd()
+	// end is the drive's own: when the steady state had lasted
+	// cfg.Duration, even if the driver noticed late. What arrives later is
+	// outside the steady state (ramp-down), except in publisher mode,
+	// where the drain is for the events published in the steady state.
+	end := res.End
+	if res.Open && pub == nil {
+		pl.record(phaseRampDown, end)
+	}
+	pl.end(end)
 	sc.window(false, end)
-	close(stopTicks)
-	<-tickDone
 	if pub != nil {
 		// Stop publishing; keep the streams open (at most PublishDrain)
 		// for the events still in flight.
@@ -130,15 +140,21 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	}
 	stopSubs()
 	subs.wait()
+	close(stopAgg)
+	<-aggDone
 	if dump != nil {
 		_ = dump.Flush()
 	}
-	// The last interval takes in what arrived after end (events in flight,
+	// The last intervals take in what arrived after end (events in flight,
 	// the streams' last bytes and comments), in the phase the run ended in;
-	// a steady window still open then ends as of end.
-	agg.finish(end, time.Now())
+	// a steady window still open then counts in the duration up to end.
+	agg.collect(time.Now(), true)
 	agg.everConn, agg.failed = subs.tally()
-	self, saturated := sc.close(end, runtime.GOMAXPROCS(0), cfg.SelfCheckOptions, cfg.Embedded)
+	self, saturated := sc.close(end, usableCores(), cfg.SelfCheckOptions, cfg.Embedded, runSignals{
+		procLag:  agg.signalLag(),
+		tickLate: drv.lateness(),
+		late:     agg.late,
+	})
 
 	rep, err := buildReport(&cfg, agg, start, end, interrupted)
 	if err != nil {
@@ -157,6 +173,12 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 		return rep, ErrNothingMeasured
 	}
 	return rep, nil
+}
+
+// usableCores is how many cores the process may use at once: GOMAXPROCS,
+// or fewer when the affinity mask allows fewer.
+func usableCores() int {
+	return min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 }
 
 // buildReport turns the aggregator's totals into the canonical result.

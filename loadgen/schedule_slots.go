@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/semaphore"
 )
@@ -52,6 +53,9 @@ type slots struct {
 	// not yet answered): publisher mode may start publishing once it is 0,
 	// for servers that hold their headers until their first event.
 	unsent atomic.Int64
+	// answered is when the latest first answer came (nil before any): the
+	// steady state begins then, however late the driver notices.
+	answered atomic.Pointer[time.Time]
 }
 
 func newSlots(ctx context.Context, cfg *Config, op opener, agg *aggregator, dump io.Writer) *slots {
@@ -95,7 +99,11 @@ func (ss *slots) start(i int) {
 			// the slot's Recorder keeps a single writer.
 			<-prev
 		}
-		s.run(ctx, ss.dials, func() { sent(); ss.pending.Add(-1) })
+		s.run(ctx, ss.dials, func() {
+			sent()
+			ss.noteAnswer(time.Now())
+			ss.pending.Add(-1)
+		})
 		if !sl.connected { // written by this goroutine's session only
 			ss.streamless.Add(1)
 		}
@@ -114,6 +122,28 @@ func (ss *slots) allFailed() bool {
 // stop closes slot i's session. It is not a failure.
 func (ss *slots) stop(i int) {
 	ss.list[i].cancel()
+}
+
+// noteAnswer records a first answer that came at t; answered keeps the
+// latest, whichever order concurrent sessions store in.
+func (ss *slots) noteAnswer(t time.Time) {
+	for {
+		old := ss.answered.Load()
+		if old != nil && !t.After(*old) {
+			return
+		}
+		if ss.answered.CompareAndSwap(old, &t) {
+			return
+		}
+	}
+}
+
+// answeredAt returns when the latest first answer came; zero before any.
+func (ss *slots) answeredAt() time.Time {
+	if t := ss.answered.Load(); t != nil {
+		return *t
+	}
+	return time.Time{}
 }
 
 // wait waits for every session to return.

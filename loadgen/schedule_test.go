@@ -151,7 +151,7 @@ func TestDriver_rampSpreadsStartsAndHoldsDuration(t *testing.T) {
 		if got, want := time.Since(t0), 1100*time.Millisecond; got != want {
 			t.Errorf("drive ended after %s, want %s", got, want)
 		}
-		if res != (driveResult{Steady: time.Second, Open: true}) {
+		if res != (driveResult{Steady: time.Second, Open: true, End: t0.Add(1100 * time.Millisecond)}) {
 			t.Errorf("result = %+v, want 1s steady, left open, not interrupted", res)
 		}
 		if len(l.stopped) != 0 {
@@ -219,7 +219,7 @@ func TestDriver_cancelInterrupts(t *testing.T) {
 		t0 := time.Now()
 		l := newDriveLog(d, t0)
 		res := d.run(ctx, t0)
-		if res != (driveResult{Steady: 500 * time.Millisecond, Interrupted: true, Open: true}) {
+		if res != (driveResult{Steady: 500 * time.Millisecond, Interrupted: true, Open: true, End: t0.Add(500 * time.Millisecond)}) {
 			t.Errorf("result = %+v, want interrupted after 500ms of steady state", res)
 		}
 		if want := []time.Duration{0}; !reflect.DeepEqual(l.steady, want) {
@@ -234,15 +234,22 @@ func TestDriver_cancelInterrupts(t *testing.T) {
 func TestDriver_lastStartsGetAnswered(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		var pending atomic.Int64
+		var (
+			pending  atomic.Int64
+			answered atomic.Int64 // ns after t0 of the latest answer
+		)
 		s := Stages{{100 * time.Millisecond, 3}}
-		d := &driver{sched: s, pending: pending.Load}
 		t0 := time.Now()
+		d := &driver{sched: s, pending: pending.Load,
+			answeredAt: func() time.Time { return t0.Add(time.Duration(answered.Load())) }}
 		l := newDriveLog(d, t0)
 		d.start = func(int) {
 			l.started = append(l.started, time.Since(t0))
 			pending.Add(1)
-			time.AfterFunc(50*time.Millisecond+time.Millisecond/2, func() { pending.Add(-1) })
+			time.AfterFunc(50*time.Millisecond+time.Millisecond/2, func() {
+				answered.Store(int64(time.Since(t0)))
+				pending.Add(-1)
+			})
 		}
 		res := d.run(t.Context(), t0)
 		if got, want := len(l.started), 3; got != want {
@@ -251,8 +258,113 @@ func TestDriver_lastStartsGetAnswered(t *testing.T) {
 		if got, want := time.Since(t0), 151*time.Millisecond; got != want {
 			t.Errorf("drive ended after %s, want %s: when the last start was answered", got, want)
 		}
+		if got, want := res.End.Sub(t0), 150*time.Millisecond+time.Millisecond/2; got != want {
+			t.Errorf("drive's end dated %s, want %s: the last answer", got, want)
+		}
 		if len(l.steady) != 0 || res.Steady != 0 {
 			t.Errorf("steady windows %v (%s), want none: a ramp is not a hold", l.steady, res.Steady)
+		}
+	})
+}
+
+// TestDriver_lateStepsKeepExactInstants runs a driver whose steps come
+// late, as in a saturated process: the steady state still begins at the
+// last first answer and ends when it has lasted maxSteady, not when a late
+// step notices.
+func TestDriver_lateStepsKeepExactInstants(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var (
+			pending  atomic.Int64
+			answered time.Time
+		)
+		pending.Store(1)
+		t0 := time.Now()
+		time.AfterFunc(250*time.Millisecond-time.Millisecond/2, func() {
+			answered = time.Now()
+			pending.Store(0)
+		})
+		d := &driver{sched: Linear{To: 3}, maxSteady: 100 * time.Millisecond, pending: pending.Load,
+			answeredAt: func() time.Time { return answered }}
+		l := newDriveLog(d, t0)
+		// Every step from 200 ms on takes 70 ms: the driver notices the
+		// answer at 270 ms and the end at 340 ms or later.
+		d.mark = func(now time.Time) {
+			if now.Sub(t0) >= 200*time.Millisecond {
+				time.Sleep(70 * time.Millisecond)
+			}
+		}
+		res := d.run(t.Context(), t0)
+		if want := []time.Duration{250*time.Millisecond - time.Millisecond/2}; !reflect.DeepEqual(l.steady, want) {
+			t.Errorf("steady began at %v, want %v (the answer), not when a late step saw it", l.steady, want)
+		}
+		if got, want := res.End.Sub(t0), 350*time.Millisecond-time.Millisecond/2; got != want || res.Steady != 100*time.Millisecond {
+			t.Errorf("drive ended at %s with %s steady, want %s with 100ms", got, res.Steady, want)
+		}
+		if late := time.Since(t0); late <= 350*time.Millisecond {
+			t.Errorf("the drive returned at %s: the test did not make its steps late", late)
+		}
+		if h := d.lateness(); h.Max() < 60_000 {
+			t.Errorf("clock lateness max = %d µs, want the 70 ms steps seen", h.Max())
+		}
+	})
+}
+
+// TestDriver_lateStepsDateStageChanges: with steps 7 ms late, the steady
+// windows of a Stages schedule still open and close at the stage
+// boundaries, and the drive ends at the stages' end.
+func TestDriver_lateStepsDateStageChanges(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ms := time.Millisecond
+		s := Stages{{40 * ms, 4}, {100 * ms, 4}, {20 * ms, 2}, {50 * ms, 2}, {10 * ms, 0}}
+		d := &driver{sched: s, answeredAt: func() time.Time { return time.Time{} }}
+		t0 := time.Now()
+		l := newDriveLog(d, t0)
+		d.mark = func(time.Time) { time.Sleep(7 * ms) }
+		res := d.run(t.Context(), t0)
+		if want := []time.Duration{40 * ms, 140 * ms, 160 * ms, 210 * ms}; !reflect.DeepEqual(l.steady, want) {
+			t.Errorf("steady toggles at %v, want the stage boundaries %v", l.steady, want)
+		}
+		if res.Steady != 150*ms || res.End != t0.Add(s.Duration()) {
+			t.Errorf("steady %s, end %s; want 150ms, %s", res.Steady, res.End.Sub(t0), s.Duration())
+		}
+	})
+}
+
+// TestDriver_holdGraceStartsSteadyAtRelease: in publisher mode, a server
+// that holds its response headers leaves first answers pending; once every
+// request is out and no answer came for holdGrace, the steady state begins
+// at that moment (when publishing starts), not at an earlier answer, and
+// lasts maxSteady from there.
+func TestDriver_holdGraceStartsSteadyAtRelease(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var pending, unsent atomic.Int64
+		t0 := time.Now()
+		d := &driver{sched: Linear{To: 3}, maxSteady: 100 * time.Millisecond, pending: pending.Load,
+			unsent: unsent.Load, holdGrace: 200 * time.Millisecond,
+			answeredAt: func() time.Time { return t0.Add(10 * time.Millisecond) }}
+		l := newDriveLog(d, t0)
+		d.start = func(i int) {
+			pending.Add(1)
+			unsent.Add(1)
+			// Requests are out after 50.5 ms (the step at 50 ms still
+			// sees one unsent); one slot is answered at 10 ms.
+			time.AfterFunc(50*time.Millisecond+time.Millisecond/2, func() { unsent.Add(-1) })
+			if i == 0 {
+				time.AfterFunc(10*time.Millisecond, func() { pending.Add(-1) })
+			}
+		}
+		res := d.run(t.Context(), t0)
+		if want := []time.Duration{250 * time.Millisecond}; !reflect.DeepEqual(l.steady, want) {
+			t.Errorf("steady toggles at %v, want %v: holdGrace after the last request was out", l.steady, want)
+		}
+		if res.HeldHeaders != 2 {
+			t.Errorf("HeldHeaders = %d, want 2", res.HeldHeaders)
+		}
+		if got, want := res.End.Sub(t0), 350*time.Millisecond; got != want || res.Steady != 100*time.Millisecond || !res.Open {
+			t.Errorf("drive ended at %s with %s steady (open %v), want %s with 100ms, open", got, res.Steady, res.Open, want)
 		}
 	})
 }

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,12 +17,17 @@ const (
 	// has no slack left, so readers queue behind each other and measured
 	// latencies grow with the client's backlog, not the server's.
 	DefaultSaturationCPU = 0.9
-	// DefaultSaturationLag is the p99 scheduling lag above which the
-	// process is saturated. An idle process wakes within ~0.1 ms; a lag of
-	// 20 ms is as large as the fan-out latencies users gate releases on, so
-	// every such figure would mostly be the client's own delay.
+	// DefaultSaturationLag is the p99 delay above which the process is
+	// saturated, for each delay signal (scheduler latency, processing lag,
+	// clock lateness, wake-up lag). An idle process wakes within ~0.1 ms;
+	// a delay of 20 ms is as large as the fan-out latencies users gate
+	// releases on, so every such figure would mostly be the client's own.
 	DefaultSaturationLag = 20 * time.Millisecond
 )
+
+// hostBusyShare is the share of the allowed cores' time that other
+// processes and steal must take for a delay to be blamed on the host.
+const hostBusyShare = 0.3
 
 // lagProbeStep is how long the lag probe sleeps between wake-ups.
 const lagProbeStep = 10 * time.Millisecond
@@ -34,8 +38,8 @@ type SelfCheckOptions struct {
 	// SaturationCPU is the share (0..1] of GOMAXPROCS cores above which the
 	// process counts as saturated. 0 means DefaultSaturationCPU.
 	SaturationCPU float64 `json:"saturation_cpu,omitempty"`
-	// SaturationLag is the p99 scheduling lag above which the process counts
-	// as saturated. 0 means DefaultSaturationLag.
+	// SaturationLag is the p99 delay above which the process counts as
+	// saturated. 0 means DefaultSaturationLag.
 	SaturationLag time.Duration `json:"saturation_lag,omitempty"`
 }
 
@@ -51,27 +55,43 @@ func (o *SelfCheckOptions) validate() []error {
 	return errs
 }
 
-// selfCheck samples the process's own CPU time over the steady state and
-// runs a lag probe: a goroutine that sleeps lagProbeStep in a loop and
-// records how late it wakes. When every core is busy with readers, the probe
-// waits in the run queue like they do, so its lateness is how far the
-// readers fall behind what arrives.
+// usage is a reading of what the process and its cores have used so far.
+type usage struct {
+	cpu   time.Duration // process CPU (user + system)
+	sched []uint64      // /sched/latencies:seconds bucket counts
+	host  hostStat      // the allowed cores' time, from /proc/stat
+}
+
+// selfCheck measures how busy the load generator is over the steady state:
+// its own CPU time, the Go scheduler's latency histogram and the host's
+// use of the cores it may run on are read at each steady window's start and
+// end; a lag probe (a goroutine that sleeps lagProbeStep in a loop) records
+// how late it wakes. The runner adds the aggregator's processing lag and
+// the driver's clock lateness at close.
 type selfCheck struct {
-	mu     sync.Mutex
-	start  time.Time     // run start
-	cpu0   time.Duration // process CPU at run start
-	cpu    time.Duration // CPU over the closed steady windows
-	wall   time.Duration // length of the closed steady windows
-	winCPU time.Duration // CPU at the start of the open steady window
-	winAt  time.Time     // start of the open steady window; zero outside
-	lag    [phaseCount]*hdrhistogram.Histogram
-	stop   chan struct{}
-	done   chan struct{}
+	mu      sync.Mutex
+	start   time.Time
+	run0    usage         // at run start
+	win0    usage         // at the open window's start
+	winAt   time.Time     // start of the open steady window; zero outside
+	cpu     time.Duration // over the closed steady windows
+	sched   []uint64
+	host    hostStat
+	wall    time.Duration // length of the closed steady windows
+	buckets []float64     // of the scheduler latency histogram
+	lag     [phaseCount]*hdrhistogram.Histogram
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// readUsage reads the process's and host's counters now.
+func readUsage() usage {
+	return usage{cpu: processCPU(), sched: schedLatencies(nil), host: readHostStat()}
 }
 
 // newSelfCheck starts the lag probe. Call close when the run ends.
 func newSelfCheck(start time.Time) *selfCheck {
-	sc := &selfCheck{start: start, cpu0: processCPU(), stop: make(chan struct{}), done: make(chan struct{})}
+	sc := &selfCheck{start: start, run0: readUsage(), buckets: schedBuckets(), stop: make(chan struct{}), done: make(chan struct{})}
 	for i := range sc.lag {
 		sc.lag[i] = result.NewLatencyHistogram()
 	}
@@ -107,69 +127,66 @@ func (sc *selfCheck) probe() {
 
 // window opens (on) or closes a steady-state window at now.
 func (sc *selfCheck) window(on bool, now time.Time) {
-	cpu := processCPU()
+	u := readUsage()
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if on && sc.winAt.IsZero() {
-		sc.winAt, sc.winCPU = now, cpu
+		sc.winAt, sc.win0 = now, u
 	} else if !on && !sc.winAt.IsZero() {
-		sc.cpu += cpu - sc.winCPU
+		sc.cpu += u.cpu - sc.win0.cpu
+		sc.sched = addDiff(sc.sched, u.sched, sc.win0.sched)
+		sc.host = sc.host.add(u.host.sub(sc.win0.host))
 		sc.wall += now.Sub(sc.winAt)
 		sc.winAt = time.Time{}
 	}
 }
 
+// runSignals are the self-check signals measured outside selfCheck, over
+// the steady state (or the whole run when it had none).
+type runSignals struct {
+	procLag  *hdrhistogram.Histogram // record time − read time, µs
+	tickLate *hdrhistogram.Histogram // the driver's clock lateness, µs
+	late     uint64                  // events booked after their interval was final
+}
+
 // close stops the probe and returns the self-check over the steady state,
 // or over the whole run when there was no steady state (a run interrupted
-// during its ramp). cores is GOMAXPROCS; embedded tells whether the server
-// shared the process. The string is the warning to give, "" when not
-// saturated.
-func (sc *selfCheck) close(now time.Time, cores int, o SelfCheckOptions, embedded bool) (result.SelfCheck, string) {
+// during its ramp). cores is what the process may use; embedded tells
+// whether the server shared the process. The string is the warning to
+// give, "" when not saturated.
+func (sc *selfCheck) close(now time.Time, cores int, o SelfCheckOptions, embedded bool, rs runSignals) (result.SelfCheck, string) {
 	close(sc.stop)
 	<-sc.done
 	sc.window(false, now)
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	cpu, wall, lag := sc.cpu, sc.wall, sc.lag[phaseSteady]
+	cpu, wall, lag, sched, host := sc.cpu, sc.wall, sc.lag[phaseSteady], sc.sched, sc.host
 	if wall <= 0 {
-		cpu, wall = processCPU()-sc.cpu0, now.Sub(sc.start)
+		u := readUsage()
+		cpu, wall = u.cpu-sc.run0.cpu, now.Sub(sc.start)
+		sched, host = addDiff(nil, u.sched, sc.run0.sched), u.host.sub(sc.run0.host)
 		lag.Merge(sc.lag[phaseRamp])
 	}
-	r := result.SelfCheck{Cores: cores, ReaderLagUS: lag.ValueAtQuantile(99)}
+	r := result.SelfCheck{
+		Cores:              cores,
+		ReaderLagUS:        lag.ValueAtQuantile(99),
+		SchedLatencyP99US:  schedQuantile(sched, sc.buckets, 0.99).Microseconds(),
+		ProcessingLagP99US: quantileOf(rs.procLag, 99),
+		TickLateP99US:      quantileOf(rs.tickLate, 99),
+		LateEvents:         rs.late,
+	}
 	if wall > 0 {
 		r.CPUPercent = 100 * cpu.Seconds() / wall.Seconds()
 	}
+	r.HostBusyPercent, r.StealPercent = host.shares(cpu, wall)
 	msg := saturation(&r, o, embedded)
 	return r, msg
 }
 
-// saturation sets r.Saturated from r's figures and o's thresholds and
-// returns the warning to give, "" when not saturated.
-func saturation(r *result.SelfCheck, o SelfCheckOptions, embedded bool) string {
-	cpuMax, lagMax := o.SaturationCPU, o.SaturationLag
-	if cpuMax == 0 {
-		cpuMax = DefaultSaturationCPU
+// quantileOf returns h's q-th percentile, 0 for no histogram.
+func quantileOf(h *hdrhistogram.Histogram, q float64) int64 {
+	if h == nil {
+		return 0
 	}
-	if lagMax == 0 {
-		lagMax = DefaultSaturationLag
-	}
-	var why []string
-	if limit := cpuMax * 100 * float64(r.Cores); r.CPUPercent > limit {
-		why = append(why, fmt.Sprintf("it used %.0f%% CPU of the %d%% its %d cores allow (threshold %.0f%%)",
-			r.CPUPercent, 100*r.Cores, r.Cores, limit))
-	}
-	if lag := time.Duration(r.ReaderLagUS) * time.Microsecond; lag > lagMax {
-		why = append(why, fmt.Sprintf("its goroutines woke up %s late at p99 (threshold %s)", lag.Round(100*time.Microsecond), lagMax))
-	}
-	r.Saturated = len(why) > 0
-	if !r.Saturated {
-		return ""
-	}
-	if embedded {
-		return "this process was saturated: " + strings.Join(why, "; ") +
-			". It ran both the embedded reference server and the load generator, so the numbers describe this process, not a server;" +
-			" run the server on its own (ssebench serve) and shard the load over more processes or machines"
-	}
-	return "the load generator was saturated: " + strings.Join(why, "; ") +
-		". The numbers describe the client, not the server; shard the load over more processes or machines"
+	return h.ValueAtQuantile(q)
 }

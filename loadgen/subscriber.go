@@ -38,8 +38,11 @@ type subscriber struct {
 	// streams counts the streams of the session so far.
 	streams int
 	// lastBytes is rd.Bytes() when bytes were last booked: every event
-	// and every comment books what was read since.
+	// and every comment books what was read since. lastAt is when that
+	// booking happened on the current stream (the event's read time, a
+	// comment's arrival); zero before the stream's first.
 	lastBytes uint64
+	lastAt    time.Time
 	// pub is the run's publisher in publisher mode, else nil; epochs
 	// place the session's streams in its audience, and seen holds the
 	// markers received when the subscriber runs without a slot
@@ -74,7 +77,7 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 		s.ids.Seed([]byte(s.cfg.LastEventID))
 	}
 	defer func() {
-		s.rec.idTally(s.ids.Tally())
+		s.rec.idTally(time.Now(), s.ids.Tally())
 		if first {
 			first = false
 			answered() // cancelled before any answer: nothing to count
@@ -123,14 +126,14 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 		if s.pub != nil {
 			s.epochs.up = s.pub.join()
 		}
-		s.rec.setUp(true)
+		s.rec.setUp(now, true)
 		// Only the body is kept: the response's headers and request are
 		// garbage from here on, which matters with thousands of streams.
 		body := resp.Body
 		resp = nil
 		err := s.read(ctx, body, start)
 		body.Close()
-		s.rec.setUp(false)
+		s.rec.setUp(time.Now(), false)
 		if s.pub != nil {
 			s.epochs = streamEpochs{prevUp: s.epochs.up, prevDown: s.pub.leave()}
 		}
@@ -221,7 +224,7 @@ func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) 
 		// replays of a reconnection, not live fan-out (replay.go).
 		replays = s.streams > 1
 	)
-	s.lastBytes = rd.Bytes()
+	s.lastBytes, s.lastAt = rd.Bytes(), time.Time{}
 	src := s.cfg.Latency
 	for rd.Next(&ev) {
 		if s.dump != nil {
@@ -232,9 +235,9 @@ func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) 
 			// The server's lost notice: exactly the events it names are
 			// missing, and it is not itself an event.
 			st := s.ids.Notice(ev.ID, notice)
-			s.rec.idNotice(st.Gaps, st.Lost, st.Resets)
-			s.rec.extra(n-s.lastBytes, 0, 0)
-			s.lastBytes = n
+			s.rec.idNotice(ev.At, st.Gaps, st.Lost, st.Resets)
+			s.rec.extra(ev.At, n-s.lastBytes, 0, 0)
+			s.lastBytes, s.lastAt = n, ev.At
 			continue
 		}
 		if first {
@@ -261,19 +264,27 @@ func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) 
 		prevAt = ev.At
 		st := s.ids.Observe(ev.ID)
 		if st.Lost > 0 || st.Resets > 0 {
-			s.rec.idNotice(0, st.Lost, st.Resets) // Gaps go with the event
+			s.rec.idNotice(ev.At, 0, st.Lost, st.Resets) // Gaps go with the event
 		}
-		s.rec.event(latUS, oor, gapUS, n-s.lastBytes, st.Gaps, st.Dups)
-		s.lastBytes = n
+		s.rec.event(ev.At, latUS, oor, gapUS, n-s.lastBytes, st.Gaps, st.Dups)
+		s.lastBytes, s.lastAt = n, ev.At
 	}
-	s.rec.extra(rd.Bytes()-s.lastBytes, 0, 0)
-	s.lastBytes = rd.Bytes()
+	if n := rd.Bytes() - s.lastBytes; n > 0 {
+		// The stream's last bytes (a partial event) came with or after
+		// what was booked last.
+		tail := s.lastAt
+		if tail.IsZero() {
+			tail = time.Now()
+		}
+		s.rec.extra(tail, n, 0, 0)
+		s.lastBytes = rd.Bytes()
+	}
 	err := rd.Err()
 	if ctx.Err() != nil {
 		return nil
 	}
 	if err != nil {
-		s.rec.extra(0, 0, 1)
+		s.rec.extra(time.Now(), 0, 0, 1)
 	}
 	return err
 }
@@ -298,12 +309,12 @@ func (s *subscriber) published(ev *sse.Event) (latUS int64, oor bool) {
 }
 
 // comment books a comment line, and the bytes read up to it, as soon as the
-// reader sees it (a heartbeat-only stream dispatches no event to book them
-// with), and writes it to the dump.
+// reader sees it, dated then (a heartbeat-only stream dispatches no event to
+// book them with), and writes it to the dump.
 func (s *subscriber) comment(text []byte) {
-	n := s.rd.Bytes()
-	s.rec.extra(n-s.lastBytes, 1, 0)
-	s.lastBytes = n
+	n, now := s.rd.Bytes(), time.Now()
+	s.rec.extra(now, n-s.lastBytes, 1, 0)
+	s.lastBytes, s.lastAt = n, now
 	if s.dump != nil {
 		writeDumpComment(s.dump, text)
 	}

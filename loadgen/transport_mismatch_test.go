@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -43,6 +44,11 @@ func TestRun_h2cAgainstServersThatDoNotSpeakIt(t *testing.T) {
 						buf := make([]byte, 24) // the client's preface first, as a server would read it
 						_, _ = c.Read(buf)
 						_, _ = c.Write([]byte(tt.reply))
+						// Close gracefully: closing with the client's
+						// SETTINGS still unread would send a reset, which
+						// can discard the reply before the client reads it.
+						_ = c.(*net.TCPConn).CloseWrite()
+						_, _ = io.Copy(io.Discard, c)
 					}()
 				}
 			}()

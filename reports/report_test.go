@@ -155,7 +155,8 @@ func TestText_golden(t *testing.T) {
 	r.Publish.Duplicates, r.Publish.Replayed = 4, 6
 	r.LatencyUS.Replayed = r.LatencyUS.Connect
 	r.PerSubscriberEvents = r.LatencyUS.Connect
-	r.SelfCheck = result.SelfCheck{CPUPercent: 187, Cores: 2, ReaderLagUS: 25300, Saturated: true}
+	r.SelfCheck = result.SelfCheck{CPUPercent: 187, Cores: 2, ReaderLagUS: 25300, SchedLatencyP99US: 41200, ProcessingLagP99US: 900,
+		Saturated: true, Signal: "cpu", Cause: "load_generator"}
 	r.Interrupted = true
 	buf.Reset()
 	if err := Text(&buf, r); err != nil {

@@ -105,11 +105,22 @@ func Text(w io.Writer, r *result.Report) error {
 	}
 	if sc := r.SelfCheck; sc.Cores > 0 {
 		verdict := "ok"
-		if sc.Saturated {
+		switch {
+		case sc.Saturated && sc.Cause == "host":
+			verdict = "SATURATED (" + sc.Signal + ", the host was busy): the figures describe the host's load, see warnings"
+		case sc.Saturated && sc.Signal != "":
+			verdict = "SATURATED (" + sc.Signal + "): the figures describe the load generator, see warnings"
+		case sc.Saturated:
 			verdict = "SATURATED: the figures describe the load generator, see warnings"
 		}
-		writeWrapped(&b, "self-check      ", "                ", fmt.Sprintf("CPU %.0f%% of one core (%d usable), scheduler lag p99 %s ms: %s",
-			sc.CPUPercent, sc.Cores, ms(float64(sc.ReaderLagUS)), verdict))
+		lag := fmt.Sprintf("scheduler lag p99 %s ms", ms(float64(sc.ReaderLagUS)))
+		if sc.SchedLatencyP99US > 0 || sc.Signal != "" {
+			// Results that carry the Go scheduler's own latency histogram.
+			lag = fmt.Sprintf("scheduler latency p99 %s ms, processing lag p99 %s ms",
+				ms(float64(sc.SchedLatencyP99US)), ms(float64(sc.ProcessingLagP99US)))
+		}
+		writeWrapped(&b, "self-check      ", "                ", fmt.Sprintf("CPU %.0f%% of one core (%d usable), %s: %s",
+			sc.CPUPercent, sc.Cores, lag, verdict))
 	}
 	b.WriteString("\n")
 

@@ -2,11 +2,22 @@ package result
 
 import hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
-// Interval is one point of a run's time series, covering the ElapsedS
-// seconds since the run started back to the previous interval.
+// Interval is one point of a run's time series, covering the run from
+// StartS to ElapsedS seconds after it started.
 type Interval struct {
 	// ElapsedS is the end of the interval, seconds since the run started.
 	ElapsedS float64 `json:"elapsed_s"`
+	// StartS is the start of the interval, seconds since the run started.
+	// Intervals follow a fixed grid of the interval length from the run's
+	// start, and one that a phase switch cuts is split there, so an
+	// interval can be shorter. Results from before the key existed lack
+	// it; their intervals start where the previous one ended.
+	StartS float64 `json:"start_s"`
+	// Phase is the phase of the run the whole interval lies in: "ramp",
+	// "steady" or "ramp-down"; empty in results from before the key
+	// existed. Every measurement is booked by its receive time, so the
+	// steady intervals add up to the headline figures.
+	Phase string `json:"phase,omitempty"`
 	// Connected is how many subscribers had a stream at the end.
 	Connected int `json:"connected"`
 	// Events received in the interval.

@@ -243,8 +243,37 @@ type SelfCheck struct {
 	// ReaderLagUS is how far behind the readers were, µs (p99 of the delay
 	// between a scheduled wake-up and when it ran).
 	ReaderLagUS int64 `json:"reader_lag_us"`
-	// Saturated is true when the load generator was the bottleneck.
+	// Saturated is true when the load generator was the bottleneck: it
+	// was saturated itself, or the host gave it too little CPU (Cause).
 	Saturated bool `json:"saturated"`
+	// Signal names the signal that decided Saturated: "cpu",
+	// "sched_latency", "processing_lag", "tick_lateness" or "wakeup_lag";
+	// empty when not saturated.
+	Signal string `json:"signal,omitempty"`
+	// Cause tells who took the CPU when saturated: "load_generator" (it
+	// used what it may, or its own work queued up) or "host" (other
+	// processes or the hypervisor took the cores it may use).
+	Cause string `json:"cause,omitempty"`
+	// Reason says in words which signals passed their thresholds.
+	Reason string `json:"reason,omitempty"`
+	// SchedLatencyP99US is the p99 time goroutines waited runnable for a
+	// CPU (the Go runtime's /sched/latencies:seconds), µs.
+	SchedLatencyP99US int64 `json:"sched_latency_p99_us"`
+	// ProcessingLagP99US is the p99 time from reading an event off the
+	// socket to recording it, µs.
+	ProcessingLagP99US int64 `json:"processing_lag_p99_us"`
+	// TickLateP99US is the p99 lateness of the schedule's 1 ms clock,
+	// which opens subscribers and switches phases, µs.
+	TickLateP99US int64 `json:"tick_late_p99_us"`
+	// LateEvents counts events recorded so long after their read that
+	// their interval was already final; they are in the next open one.
+	LateEvents uint64 `json:"late_events,omitempty"`
+	// HostBusyPercent is the CPU other processes used on the cores this
+	// process may run on, in percent of one core like CPUPercent (Linux).
+	HostBusyPercent float64 `json:"host_busy_percent"`
+	// StealPercent is the CPU time the hypervisor took from those cores
+	// (steal), in percent of one core (Linux).
+	StealPercent float64 `json:"steal_percent"`
 }
 
 // Name returns how r is named in legends and table headings: its Label,
