@@ -34,6 +34,14 @@ func (p *runPlan) printDryRun(w io.Writer) error {
 		return n
 	}
 	doc.HeadComment = "ssebench run --dry-run: the effective configuration, usable as a --scenario file"
+	if share := p.shard.share(&p.cfg); share != "" {
+		// The flags are bound to p.cfg: show the whole run's values, which
+		// every shard is given, and this shard's part as a comment.
+		doc.HeadComment += "\n" + share
+		mine := p.cfg
+		p.cfg = p.shard.whole
+		defer func() { p.cfg = mine }()
+	}
 	if !p.cfg.Embedded {
 		add(scenarioKeyURL, scalar(p.cfg.URL))
 	} else {

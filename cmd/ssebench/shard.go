@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ssebench/ssebench/internal/k8s"
@@ -34,7 +35,8 @@ type shardFlags struct {
 	logResult bool
 
 	plan  *shard.Plan
-	at    time.Time // parsed --start-at; zero without
+	whole loadgen.Config // the whole run, before apply took this shard's share
+	at    time.Time      // parsed --start-at; zero without
 	info  result.Shard
 	lateD time.Duration
 }
@@ -91,6 +93,7 @@ func (sf *shardFlags) apply(cfg *loadgen.Config, hasURL bool) error {
 	if !hasURL {
 		return usageErrorf("a sharded run needs a URL: every shard must load the same server, and the embedded reference server is one per process")
 	}
+	sf.whole = *cfg
 	info, err := sf.plan.Apply(cfg)
 	if err != nil {
 		return usageErrorf("--shard: %v", err)
@@ -141,4 +144,23 @@ func (sf *shardFlags) record(rep *result.Report, stdout io.Writer) error {
 		return k8s.WriteMarked(stdout, rep)
 	}
 	return nil
+}
+
+// share describes what this shard runs of the whole, for --dry-run: the
+// scenario it prints is the whole run's, so it can be given to every shard.
+func (sf *shardFlags) share(cfg *loadgen.Config) string {
+	if sf.plan == nil {
+		return ""
+	}
+	parts := []string{fmt.Sprintf("subscribers %d", cfg.Subscribers)}
+	if cfg.ConnectRate > 0 {
+		parts = append(parts, fmt.Sprintf("connect-rate %g/s", cfg.ConnectRate))
+	}
+	if len(cfg.Stages) > 0 {
+		parts = append(parts, "stages "+cfg.Stages.String())
+	}
+	if cfg.PublishURL != "" {
+		parts = append(parts, fmt.Sprintf("publish-rate %g/s", cfg.PublishRate))
+	}
+	return fmt.Sprintf("this is shard %d of %d; it runs %s", sf.plan.Index, sf.plan.Count, strings.Join(parts, ", "))
 }
