@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks of the load generator (issue 4's speed and memory targets).
+# Benchmarks of the load generator: its speed and memory per subscriber.
 #
 # The reference server runs as its own process (`ssebench serve`) and
 # `ssebench run` is measured as the client in another process, so each has
@@ -25,7 +25,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ssebench-lgbench.XXXXXX")}
 PORT=${PORT:-29700}
-LIMITS=${LIMITS:-$ROOT/../shared/limits}
+LIMITS=${LIMITS:-$ROOT/../shared/limits} # the stdlib-only floor programs, when present
 BIN=$OUT/ssebench
 BASE=http://127.0.0.1:$PORT
 SP=

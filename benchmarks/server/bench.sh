@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks of the reference server (issue 3's speed and memory targets).
+# Benchmarks of the reference server: its speed and memory per subscriber.
 #
 # The server runs as a process of its own (`ssebench serve`), and
 # `ssebench run` is the client, in another process: each has the whole fd

@@ -11,7 +11,7 @@ import (
 	"github.com/ssebench/ssebench/reports/result"
 )
 
-// TestRun_embeddedDefault is issue 2's acceptance test: the main job against
+// TestRun_embeddedDefault is the main job's acceptance test: the main job against
 // the embedded reference server, over real loopback sockets, per protocol.
 func TestRun_embeddedDefault(t *testing.T) {
 	const subs, rate, secs = 200, 10, 2
