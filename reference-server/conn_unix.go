@@ -178,20 +178,10 @@ func (s *connSub) deliver(t *topic, frames []frame, r *round) status {
 // reported slow and the lost deliveries counted (SlowDisconnect).
 func (s *connSub) queue(frames []frame, r *round) status {
 	room := s.max - (len(s.pending) - s.off)
-	if size := framesLen(frames); size > room {
-		if !s.drop {
-			n := uint64(events(frames))
-			r.slow++
-			r.dropped += uint64(s.pendingFrames) + n
-			r.rejected += n
-			s.reset = true
-			return slow
-		}
-		k := fitting(frames, room)
-		n := uint64(events(frames[k:]))
-		r.dropped += n
-		r.rejected += n
-		frames = frames[:k]
+	frames, ok := bound(frames, room, s.drop, s.pendingFrames, r)
+	if !ok {
+		s.reset = true
+		return slow
 	}
 	size := framesLen(frames)
 	s.grow(size)

@@ -103,20 +103,10 @@ func (s *h2Stream) sendLocked(frames []frame, r *round) status {
 // queueLocked appends frames behind the queue, within max. c.mu is held.
 func (s *h2Stream) queueLocked(frames []frame, r *round) status {
 	room := s.max - s.queued()
-	if size := framesLen(frames); size > room {
-		if !s.drop {
-			n := uint64(events(frames))
-			r.slow++
-			r.dropped += uint64(s.queueFrames) + n
-			r.rejected += n
-			s.reset = true
-			return slow
-		}
-		k := fitting(frames, room)
-		n := uint64(events(frames[k:]))
-		r.dropped += n
-		r.rejected += n
-		frames = frames[:k]
+	frames, ok := bound(frames, room, s.drop, s.queueFrames, r)
+	if !ok {
+		s.reset = true
+		return slow
 	}
 	if s.qoff > 0 && s.qoff >= len(s.queue)/2 {
 		// Reclaim the sent part once it is at least half: each byte is

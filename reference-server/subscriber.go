@@ -183,3 +183,27 @@ func fitting(frames []frame, room int) int {
 	}
 	return len(frames)
 }
+
+// bound applies the slow-subscriber policy to frames about to join a
+// backlog that has room bytes left and already holds queued event frames.
+// When they do not all fit: with drop (SlowDrop) the frames past room are
+// dropped and counted; otherwise nothing is queued, the subscriber is
+// reported slow, every delivery it loses (queued and new) is counted, and ok
+// is false: the caller cuts the subscriber.
+func bound(frames []frame, room int, drop bool, queued int, r *round) (kept []frame, ok bool) {
+	if framesLen(frames) <= room {
+		return frames, true
+	}
+	if !drop {
+		n := uint64(events(frames))
+		r.slow++
+		r.dropped += uint64(queued) + n
+		r.rejected += n
+		return nil, false
+	}
+	k := fitting(frames, room)
+	n := uint64(events(frames[k:]))
+	r.dropped += n
+	r.rejected += n
+	return frames[:k], true
+}
