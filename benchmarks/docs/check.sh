@@ -5,7 +5,7 @@
 # command's exit status. It starts servers on 127.0.0.1:8080, so run it
 # when nothing else listens there. It sends load for several minutes:
 #
-#   flock /tmp/ssebench-heavy.lock benchmarks/docs/check.sh
+#   benchmarks/docs/check.sh
 #
 # CHECK_TESTS=1 also runs the quick start's `go test ./...` (minutes more).
 set -uo pipefail

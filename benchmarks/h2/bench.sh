@@ -8,12 +8,12 @@
 # 127.0.0.1, every case is bounded in time, and each process is stopped by
 # its own PID. Run it under the heavy lock on a shared machine:
 #
-#   flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh idle [N]  # RSS per idle h2c stream, engine and server (N=50000, 8 connections)
-#   flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh cpu       # CPU per delivered event at 100k events/s: engine, and
+#   benchmarks/h2/bench.sh idle [N]  # RSS per idle h2c stream, engine and server (N=50000, 8 connections)
+#   benchmarks/h2/bench.sh cpu       # CPU per delivered event at 100k events/s: engine, and
 #                                                                   # `ssebench run` over h1 and h2c for comparison
-#   SSEBENCH_LEAN_H2C=1 flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh million [N]
+#   SSEBENCH_LEAN_H2C=1 benchmarks/h2/bench.sh million [N]
 #                                                      # N subscribers (1,000,000) at 100,000 deliveries/s in all
-#   flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh all   # idle and cpu
+#   benchmarks/h2/bench.sh all   # idle and cpu
 #
 # RSS per stream is the slope between a run with 200 streams and one with
 # N, each sampled after every stream is open and a few seconds have passed,
@@ -23,7 +23,7 @@
 # SSEBENCH_LEAN_H2C=1 in the environment the reference server serves
 # cleartext HTTP/2 on its frame-level path (no goroutine per stream):
 #
-#   SSEBENCH_LEAN_H2C=1 flock /tmp/ssebench-heavy.lock benchmarks/h2/bench.sh idle
+#   SSEBENCH_LEAN_H2C=1 benchmarks/h2/bench.sh idle
 #
 # Environment: OUT (folder for binaries, logs and results; default a new temp
 # folder), PORT (default 29800), SSEBENCH_LEAN_H2C (see above).
