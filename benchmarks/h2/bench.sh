@@ -6,13 +6,13 @@
 # streams with it and records what a load generator must per event (count,
 # sequence gaps, fan-out latency into an HDR histogram). Everything stays on
 # 127.0.0.1, every case is bounded in time, and each process is stopped by
-# its own PID. Run it under the heavy lock on a shared machine:
+# its own PID. Run it on a quiet machine: other load skews the CPU figures.
 #
 #   benchmarks/h2/bench.sh idle [N]  # RSS per idle h2c stream, engine and server (N=50000, 8 connections)
 #   benchmarks/h2/bench.sh cpu       # CPU per delivered event at 100k events/s: engine, and
-#                                                                   # `ssebench run` over h1 and h2c for comparison
+#                                    # `ssebench run` over h1 and h2c for comparison
 #   SSEBENCH_LEAN_H2C=1 benchmarks/h2/bench.sh million [N]
-#                                                      # N subscribers (1,000,000) at 100,000 deliveries/s in all
+#                                    # N subscribers (1,000,000) at 100,000 deliveries/s in all
 #   benchmarks/h2/bench.sh all   # idle and cpu
 #
 # RSS per stream is the slope between a run with 200 streams and one with
