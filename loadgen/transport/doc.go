@@ -1,0 +1,11 @@
+// Package transport is how ssebench talks to a target: every request it
+// sends (subscribers, the publisher, the capacity probes and the browser
+// view) is built here, every answer is judged a stream or not here, and
+// every TLS connection is configured here, so that one --method, --body,
+// --header, --insecure or --ca means the same thing to all of them.
+//
+// It owns the request builder (Request), the stream check (IsStream,
+// IsEventStream: EventSource's rule) and the client TLS configuration
+// (TLSOptions). It imports nothing of ssebench; loadgen and
+// loadgen/capacity build on it.
+package transport
