@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // maxPublishResponseBytes is how much of a publish response is read (and
@@ -43,9 +45,15 @@ func validToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }
 
 // newPublishClient returns the HTTP client of the publisher's workers: one
 // keep-alive connection per worker at most, no proxy (a load test of a
-// loopback server must not detour), no transparent decompression.
-func newPublishClient(workers int, timeout time.Duration) (*http.Client, *http.Transport) {
+// loopback server must not detour), no transparent decompression, and the
+// subscribers' TLS settings (--insecure, --ca, --cert/--key).
+func newPublishClient(workers int, timeout time.Duration, tlsOpts transport.TLSOptions) (*http.Client, *http.Transport, error) {
+	tc, err := tlsOpts.Config("", nil) // the server name comes from each request's host
+	if err != nil {
+		return nil, nil, err
+	}
 	tr := &http.Transport{
+		TLSClientConfig:       tc,
 		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:          workers,
 		MaxIdleConnsPerHost:   workers,
@@ -56,5 +64,5 @@ func newPublishClient(workers int, timeout time.Duration) (*http.Client, *http.T
 		DisableCompression:    true,
 		ForceAttemptHTTP2:     true, // for https; cleartext stays HTTP/1.1
 	}
-	return &http.Client{Transport: tr, Timeout: timeout}, tr
+	return &http.Client{Transport: tr, Timeout: timeout}, tr, nil
 }
