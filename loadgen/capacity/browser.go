@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/ssebench/ssebench/loadgen"
+	"github.com/ssebench/ssebench/loadgen/transport"
 	"github.com/ssebench/ssebench/reports/result"
 )
 
@@ -158,7 +159,7 @@ func runTabs(ctx context.Context, bc *BrowserConfig, rt http.RoundTripper, bp *r
 			case err != nil:
 				bp.Failed++
 				bp.Sample = cmp.Or(bp.Sample, err.Error())
-			case isStream(resp):
+			case transport.IsStream(resp):
 				bp.Served++
 			default:
 				bp.Failed++

@@ -3,7 +3,6 @@ package capacity
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/ssebench/ssebench/loadgen"
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // The probes speak to the target with their own connections, outside
@@ -22,28 +22,10 @@ import (
 // and a browser's connection pool. This file holds what they share.
 
 // tlsConfig returns the TLS configuration for the target's options, as
-// loadgen builds it: --insecure, --ca, --cert/--key, offering alpn.
+// loadgen builds it (transport.TLSOptions): --insecure, --ca, --cert/--key,
+// offering alpn.
 func tlsConfig(o *loadgen.TargetOptions, host string, alpn []string) (*tls.Config, error) {
-	c := &tls.Config{ServerName: host, NextProtos: alpn, InsecureSkipVerify: o.Insecure} //nolint:gosec // --insecure asks for it
-	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("--ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--ca %s: no PEM certificate in it", o.CAFile)
-		}
-		c.RootCAs = pool
-	}
-	if o.CertFile != "" || o.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("--cert/--key: %w", err)
-		}
-		c.Certificates = []tls.Certificate{cert}
-	}
-	return c, nil
+	return o.TLSOptions().Config(host, alpn)
 }
 
 // target is the parsed target of a probe.
@@ -95,38 +77,11 @@ func (t *target) dial(ctx context.Context, o *loadgen.TargetOptions, alpn []stri
 	return conn, nil
 }
 
-// newRequest builds a subscription request the way loadgen does: the
-// configured method, body and headers, and Accept: text/event-stream.
+// newRequest builds a subscription request the way loadgen does
+// (transport.Request): the configured method, body, headers, Host and
+// Last-Event-ID, and Accept: text/event-stream.
 func newRequest(ctx context.Context, cfg *loadgen.Config) (*http.Request, error) {
-	method := cfg.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	req, err := http.NewRequestWithContext(ctx, method, cfg.URL, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Cache-Control", "no-cache")
-	if cfg.Tool != "" {
-		req.Header.Set("User-Agent", cfg.Tool)
-	}
-	for name, vals := range cfg.Header {
-		if http.CanonicalHeaderKey(name) == "Host" && len(vals) > 0 {
-			req.Host = vals[len(vals)-1]
-			continue
-		}
-		for _, v := range vals {
-			req.Header.Add(name, v)
-		}
-	}
-	return req, nil
-}
-
-// isStream tells whether resp is an SSE stream, as EventSource decides.
-func isStream(resp *http.Response) bool {
-	ct := resp.Header.Get("Content-Type")
-	return resp.StatusCode == http.StatusOK && len(ct) >= len("text/event-stream") && ct[:len("text/event-stream")] == "text/event-stream"
+	return cfg.Request().New(ctx)
 }
 
 // timedOut tells whether err is a deadline that ended a wait.
@@ -166,7 +121,7 @@ func oneMore(ctx context.Context, cfg *loadgen.Config) refusal {
 		return refusal{}
 	}
 	defer resp.Body.Close()
-	if isStream(resp) {
+	if transport.IsStream(resp) {
 		return refusal{}
 	}
 	return refusal{refused: true, status: resp.Status, retryAfter: resp.Header.Get("Retry-After")}
