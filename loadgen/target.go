@@ -81,7 +81,7 @@ func (o *TargetOptions) validate() []error {
 		errs = append(errs, err)
 	}
 	if o.SourceIPs != "" {
-		if _, err := parseSourceIPs(o.SourceIPs); err != nil {
+		if _, err := transport.ParseSourceIPs(o.SourceIPs); err != nil {
 			errs = append(errs, fmt.Errorf("--source-ips: %w", err))
 		}
 	}
@@ -110,8 +110,8 @@ func (o *TargetOptions) validateFor(u *url.URL, protocol string) []error {
 		}
 	}
 	if o.SourceIPs != "" {
-		if ips, err := parseSourceIPs(o.SourceIPs); err == nil {
-			if err := checkSourceIPs(ips, u.Hostname()); err != nil {
+		if ips, err := transport.ParseSourceIPs(o.SourceIPs); err == nil {
+			if err := transport.CheckSourceIPs(ips, u.Hostname()); err != nil {
 				errs = append(errs, fmt.Errorf("--source-ips: %w", err))
 			}
 		}

@@ -82,9 +82,14 @@ func browserH1(ctx context.Context, bc *BrowserConfig, t *target) result.Browser
 			return bp
 		}
 	}
+	d, err := tcpDialer(&bc.Base.TargetOptions)
+	if err != nil {
+		bp.Error = err.Error()
+		return bp
+	}
 	var protos http.Protocols
 	protos.SetHTTP1(true)
-	tr := &http.Transport{MaxConnsPerHost: BrowserH1Connections, TLSClientConfig: tc, Protocols: &protos, DisableCompression: true}
+	tr := &http.Transport{DialContext: dialContext(d), MaxConnsPerHost: BrowserH1Connections, TLSClientConfig: tc, Protocols: &protos, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	runTabs(ctx, bc, tr, &bp)
 	return bp

@@ -56,8 +56,11 @@ func parseTarget(cfg *loadgen.Config) (*target, error) {
 // dial opens a connection to the target, completing the TLS handshake with
 // alpn for an https target.
 func (t *target) dial(ctx context.Context, o *loadgen.TargetOptions, alpn []string) (net.Conn, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", t.addr)
+	d, err := tcpDialer(o)
+	if err != nil {
+		return nil, err
+	}
+	c, err := d.DialNext(ctx, t.addr)
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +78,24 @@ func (t *target) dial(ctx context.Context, o *loadgen.TargetOptions, alpn []stri
 		return nil, fmt.Errorf("TLS handshake: %w", err)
 	}
 	return conn, nil
+}
+
+// tcpDialer returns the dialer of a run with o: TCP from --source-ips in
+// turn (transport.Dialer).
+func tcpDialer(o *loadgen.TargetOptions) (*transport.Dialer, error) {
+	if o.SourceIPs == "" {
+		return transport.NewDialer(nil), nil
+	}
+	ips, err := transport.ParseSourceIPs(o.SourceIPs)
+	if err != nil {
+		return nil, fmt.Errorf("--source-ips: %w", err)
+	}
+	return transport.NewDialer(ips), nil
+}
+
+// dialContext adapts d to http.Transport.DialContext.
+func dialContext(d *transport.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, _, addr string) (net.Conn, error) { return d.DialNext(ctx, addr) }
 }
 
 // newRequest builds a subscription request the way loadgen does
@@ -149,7 +170,11 @@ func roundTripper(cfg *loadgen.Config) (http.RoundTripper, error) {
 			return nil, err
 		}
 	}
+	d, err := tcpDialer(&cfg.TargetOptions)
+	if err != nil {
+		return nil, err
+	}
 	var p http.Protocols
 	p.SetHTTP1(true)
-	return &http.Transport{TLSClientConfig: tc, Protocols: &p, DisableKeepAlives: true, DisableCompression: true}, nil
+	return &http.Transport{DialContext: dialContext(d), TLSClientConfig: tc, Protocols: &p, DisableKeepAlives: true, DisableCompression: true}, nil
 }

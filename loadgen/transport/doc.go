@@ -4,8 +4,9 @@
 // every TLS connection is configured here, so that one --method, --body,
 // --header, --insecure or --ca means the same thing to all of them.
 //
-// It owns the request builder (Request), the stream check (IsStream,
-// IsEventStream: EventSource's rule) and the client TLS configuration
-// (TLSOptions). It imports nothing of ssebench; loadgen and
-// loadgen/capacity build on it.
+// It owns the request builder (Request, H2Fields for code that writes
+// HTTP/2 frames), the stream check (IsStream, IsEventStream: EventSource's
+// rule), the client TLS configuration (TLSOptions) and the TCP dialer
+// (Dialer: --source-ips, ParseSourceIPs, CheckSourceIPs, LocalPorts). It
+// imports nothing of ssebench; loadgen and loadgen/capacity build on it.
 package transport
