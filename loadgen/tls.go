@@ -32,13 +32,12 @@ func (o *TargetOptions) tlsConfig(serverName string, alpn []string) (*tls.Config
 // classified here, where they are still told apart from the TCP dial:
 // "timeout" for the deadline, "tls" for everything else.
 func handshake(ctx context.Context, c net.Conn, cfg *tls.Config) (*tls.Conn, error) {
-	tc := tls.Client(c, cfg)
-	if err := tc.HandshakeContext(ctx); err != nil {
-		c.Close()
+	tc, err := transport.Handshake(ctx, c, cfg)
+	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil, &ConnError{Class: ClassTimeout, Err: fmt.Errorf("TLS handshake: %w", err)}
+			return nil, &ConnError{Class: ClassTimeout, Err: err}
 		}
-		return nil, &ConnError{Class: ClassTLS, Err: fmt.Errorf("TLS handshake: %w", err)}
+		return nil, &ConnError{Class: ClassTLS, Err: err}
 	}
 	return tc, nil
 }

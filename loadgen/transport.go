@@ -43,8 +43,8 @@ func newOpener(cfg *Config) (opener, error) {
 			return nil, fmt.Errorf("--source-ips: %w", err)
 		}
 	}
-	soft, hard := raiseFDLimit()
-	l := limits{fdSoft: soft, fdHard: hard, fdOpen: openFDs(), sources: len(ips)}
+	soft, hard := transport.RaiseFDLimit()
+	l := limits{fdSoft: soft, fdHard: hard, fdOpen: transport.OpenFDs(), sources: len(ips)}
 	l.ports, _ = transport.LocalPorts()
 	if err := checkLimits(cfg, l); err != nil {
 		return nil, err

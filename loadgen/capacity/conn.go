@@ -72,10 +72,9 @@ func (t *target) dial(ctx context.Context, o *loadgen.TargetOptions, alpn []stri
 		c.Close()
 		return nil, err
 	}
-	conn := tls.Client(c, tc)
-	if err := conn.HandshakeContext(ctx); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("TLS handshake: %w", err)
+	conn, err := transport.Handshake(ctx, c, tc)
+	if err != nil {
+		return nil, err // not a nil *tls.Conn in a non-nil net.Conn
 	}
 	return conn, nil
 }

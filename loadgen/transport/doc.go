@@ -7,6 +7,7 @@
 // It owns the request builder (Request, H2Fields for code that writes
 // HTTP/2 frames), the stream check (IsStream, IsEventStream: EventSource's
 // rule), the client TLS configuration (TLSOptions) and the TCP dialer
-// (Dialer: --source-ips, ParseSourceIPs, CheckSourceIPs, LocalPorts). It
+// (Dialer: --source-ips, ParseSourceIPs, CheckSourceIPs) with the client's
+// limits it must fit (RaiseFDLimit, OpenFDs, LocalPorts). It
 // imports nothing of ssebench; loadgen and loadgen/capacity build on it.
 package transport

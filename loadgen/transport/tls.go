@@ -1,10 +1,12 @@
 package transport
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 )
 
@@ -86,4 +88,15 @@ func (o TLSOptions) Config(serverName string, alpn []string) (*tls.Config, error
 		InsecureSkipVerify: o.Insecure, //nolint:gosec // the user asked with --insecure
 		NextProtos:         alpn,
 	}, nil
+}
+
+// Handshake runs the TLS client handshake over c within ctx. On failure it
+// closes c and returns the error, prefixed "TLS handshake: ".
+func Handshake(ctx context.Context, c net.Conn, cfg *tls.Config) (*tls.Conn, error) {
+	tc := tls.Client(c, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("TLS handshake: %w", err)
+	}
+	return tc, nil
 }
