@@ -19,7 +19,9 @@ import (
 
 // The probes speak to the target with their own connections, outside
 // loadgen's openers: they need one raw HTTP/2 connection to count frames,
-// and a browser's connection pool. This file holds what they share.
+// and a browser's connection pool. Their requests, stream check, TLS and
+// dialer are package transport's, as loadgen's are, so they send what a
+// run sends; this file holds the glue they share.
 
 // tlsConfig returns the TLS configuration for the target's options, as
 // loadgen builds it (transport.TLSOptions): --insecure, --ca, --cert/--key,
