@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -52,9 +53,16 @@ func newPublishClient(workers int, timeout time.Duration, tlsOpts transport.TLSO
 	if err != nil {
 		return nil, nil, err
 	}
+	dialer := transport.NewDialer(nil)
 	tr := &http.Transport{
-		TLSClientConfig:       tc,
-		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig: tc,
+		// transport's dialer without --source-ips: a handful of publish
+		// connections need no spread of ports, and --publish-url may name
+		// a host the source addresses cannot reach. The client's Timeout
+		// bounds the dial.
+		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			return dialer.DialNext(ctx, addr)
+		},
 		MaxIdleConns:          workers,
 		MaxIdleConnsPerHost:   workers,
 		MaxConnsPerHost:       workers,
