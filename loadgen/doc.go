@@ -26,6 +26,9 @@
 // only later, and the run still ends when the steady state has lasted
 // Config.Duration: the driver never waits for aggregation.
 //
+// Every request a subscriber or the publisher sends is built, checked and
+// secured by package transport, as the capacity probes' are.
+//
 // A stream that ends is reconnected as EventSource does (reconnect.go), and
 // a self-check (selfcheck.go) tells when the load generator, not the server,
 // was the bottleneck. Redirects are followed as EventSource does

@@ -125,7 +125,9 @@ func newPublisher(cfg *Config) (*publisher, error) {
 		clock:   newSteadyClock(),
 		latency: result.NewLatencyHistogram(),
 	}
-	p.client, p.tr = newPublishClient(o.PublishConcurrency, o.PublishTimeout)
+	if p.client, p.tr, err = newPublishClient(o.PublishConcurrency, o.PublishTimeout, cfg.TLSOptions()); err != nil {
+		return nil, fmt.Errorf("loadgen: %w", err)
+	}
 	p.prefixS = "ssebench-" + p.runID + "-"
 	p.prefix = []byte(p.prefixS)
 	p.n = scheduleLen(o.PublishRate, steadyMax)

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // maxPublishResponseBytes is how much of a publish response is read (and
@@ -43,10 +46,23 @@ func validToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }
 
 // newPublishClient returns the HTTP client of the publisher's workers: one
 // keep-alive connection per worker at most, no proxy (a load test of a
-// loopback server must not detour), no transparent decompression.
-func newPublishClient(workers int, timeout time.Duration) (*http.Client, *http.Transport) {
+// loopback server must not detour), no transparent decompression, and the
+// subscribers' TLS settings (--insecure, --ca, --cert/--key).
+func newPublishClient(workers int, timeout time.Duration, tlsOpts transport.TLSOptions) (*http.Client, *http.Transport, error) {
+	tc, err := tlsOpts.Config("", nil) // the server name comes from each request's host
+	if err != nil {
+		return nil, nil, err
+	}
+	dialer := transport.NewDialer(nil)
 	tr := &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig: tc,
+		// transport's dialer without --source-ips: a handful of publish
+		// connections need no spread of ports, and --publish-url may name
+		// a host the source addresses cannot reach. The client's Timeout
+		// bounds the dial.
+		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			return dialer.DialNext(ctx, addr)
+		},
 		MaxIdleConns:          workers,
 		MaxIdleConnsPerHost:   workers,
 		MaxConnsPerHost:       workers,
@@ -56,5 +72,5 @@ func newPublishClient(workers int, timeout time.Duration) (*http.Client, *http.T
 		DisableCompression:    true,
 		ForceAttemptHTTP2:     true, // for https; cleartext stays HTTP/1.1
 	}
-	return &http.Client{Transport: tr, Timeout: timeout}, tr
+	return &http.Client{Transport: tr, Timeout: timeout}, tr, nil
 }

@@ -97,13 +97,12 @@ func (s *subscriber) reader(body io.Reader) *sse.Reader {
 // Config.LastEventID (--last-event-id); connect calls it.
 func (s *subscriber) setLastEventID(req *http.Request) {
 	if s.rd == nil {
-		if s.cfg.LastEventID != "" {
-			req.Header.Set("Last-Event-ID", s.cfg.LastEventID)
-		}
-		return
+		return // the first request: newRequest sent --last-event-id
 	}
 	if id := s.rd.LastEventID(); len(id) > 0 {
 		req.Header.Set("Last-Event-ID", string(id))
+	} else {
+		req.Header.Del("Last-Event-ID") // the stream reset it (an empty id:)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 func TestCheckLimits(t *testing.T) {
@@ -63,7 +65,7 @@ func TestCheckLimits(t *testing.T) {
 
 func TestRun_tooManyForLimitsFailsBeforeStarting(t *testing.T) {
 	t.Parallel()
-	soft, _ := raiseFDLimit()
+	soft, _ := transport.RaiseFDLimit()
 	if soft == 0 {
 		t.Skip("no RLIMIT_NOFILE here")
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/http/httptrace"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/ssebench/ssebench/loadgen/ids"
 	"github.com/ssebench/ssebench/loadgen/sse"
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // subscriber is one session of a subscriber slot, run by one goroutine: its
@@ -202,7 +202,7 @@ func (s *subscriber) connect(ctx context.Context) (*http.Response, *ConnError) {
 		return nil, &ConnError{Class: ClassStatus, Err: fmt.Errorf("HTTP %s", resp.Status)}
 	}
 	ct := resp.Header.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "text/event-stream" {
+	if !transport.IsEventStream(ct) { // EventSource's rule
 		resp.Body.Close()
 		return nil, &ConnError{Class: ClassContentType, Err: fmt.Errorf("Content-Type %q, want text/event-stream", ct)}
 	}

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // TargetOptions shape the requests and the connections to the target. They
@@ -77,11 +77,11 @@ func (o *TargetOptions) validate() []error {
 	if o.Insecure && o.CAFile != "" {
 		errs = append(errs, errors.New("--insecure and --ca contradict each other: --insecure trusts any certificate"))
 	}
-	if _, err := o.tlsFiles(); err != nil {
+	if _, err := o.TLSOptions().Files(); err != nil {
 		errs = append(errs, err)
 	}
 	if o.SourceIPs != "" {
-		if _, err := parseSourceIPs(o.SourceIPs); err != nil {
+		if _, err := transport.ParseSourceIPs(o.SourceIPs); err != nil {
 			errs = append(errs, fmt.Errorf("--source-ips: %w", err))
 		}
 	}
@@ -110,8 +110,8 @@ func (o *TargetOptions) validateFor(u *url.URL, protocol string) []error {
 		}
 	}
 	if o.SourceIPs != "" {
-		if ips, err := parseSourceIPs(o.SourceIPs); err == nil {
-			if err := checkSourceIPs(ips, u.Hostname()); err != nil {
+		if ips, err := transport.ParseSourceIPs(o.SourceIPs); err == nil {
+			if err := transport.CheckSourceIPs(ips, u.Hostname()); err != nil {
 				errs = append(errs, fmt.Errorf("--source-ips: %w", err))
 			}
 		}
@@ -119,38 +119,18 @@ func (o *TargetOptions) validateFor(u *url.URL, protocol string) []error {
 	return errs
 }
 
-// newRequest builds subscriber id's request: method, body and headers from
-// the target options. The id rides in the context so the HTTP/2 opener can
-// spread streams over its connections.
+// newRequest builds subscriber id's request (transport.Request): method,
+// body and headers from the target options. The id rides in the context so
+// the HTTP/2 opener can spread streams over its connections.
 func (c *Config) newRequest(ctx context.Context, id int) (*http.Request, error) {
-	method := c.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	var body io.Reader // stays a nil interface without a body
-	if c.Body != "" {
-		body = strings.NewReader(c.Body)
-	}
-	req, err := http.NewRequestWithContext(context.WithValue(ctx, slotKey{}, id), method, c.URL, body)
-	if err != nil {
-		return nil, err
-	}
-	// As EventSource does; Cache-Control keeps caching proxies out of it.
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Cache-Control", "no-cache")
-	req.Header.Set("User-Agent", c.Tool)
-	for name, vals := range c.Header {
-		switch {
-		case len(vals) == 0:
-		case http.CanonicalHeaderKey(name) == "Host":
-			req.Host = vals[len(vals)-1]
-		default:
-			// Every request shares the slice; Clip makes a later Add on
-			// one request copy it instead of writing into the others'.
-			req.Header[http.CanonicalHeaderKey(name)] = slices.Clip(vals)
-		}
-	}
-	return req, nil
+	return c.Request().New(context.WithValue(ctx, slotKey{}, id))
+}
+
+// Request returns what every subscription request of c carries, for every
+// part of ssebench that sends one. Its Last-Event-ID is --last-event-id;
+// a subscriber's reconnections replace it.
+func (c *Config) Request() *transport.Request {
+	return &transport.Request{Method: c.Method, URL: c.URL, Header: c.Header, Body: c.Body, UserAgent: c.Tool, LastEventID: c.LastEventID}
 }
 
 // RequestHeader is a set of request headers. Its JSON form (the config echo

@@ -10,6 +10,8 @@ import (
 	"net/netip"
 	"net/url"
 	"time"
+
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // opener starts one SSE request and returns the response whose Body is the
@@ -37,13 +39,13 @@ func newOpener(cfg *Config) (opener, error) {
 	}
 	var ips []netip.Addr
 	if cfg.SourceIPs != "" {
-		if ips, err = parseSourceIPs(cfg.SourceIPs); err != nil {
+		if ips, err = transport.ParseSourceIPs(cfg.SourceIPs); err != nil {
 			return nil, fmt.Errorf("--source-ips: %w", err)
 		}
 	}
-	soft, hard := raiseFDLimit()
-	l := limits{fdSoft: soft, fdHard: hard, fdOpen: openFDs(), sources: len(ips)}
-	l.ports, _ = localPorts()
+	soft, hard := transport.RaiseFDLimit()
+	l := limits{fdSoft: soft, fdHard: hard, fdOpen: transport.OpenFDs(), sources: len(ips)}
+	l.ports, _ = transport.LocalPorts()
 	if err := checkLimits(cfg, l); err != nil {
 		return nil, err
 	}

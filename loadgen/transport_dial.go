@@ -6,14 +6,15 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"sync/atomic"
+
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // dialer makes the connections of a run: TCP from the source addresses in
-// turn, then TLS for an https target. It counts what it opened.
+// turn (transport.Dialer), then TLS for an https target. It counts what it
+// opened.
 type dialer struct {
-	nets  []net.Dialer // one per source address; one zero Dialer without --source-ips
-	next  atomic.Uint64
+	tcp   *transport.Dialer
 	tls   *tls.Config // nil for cleartext
 	stats *transportStats
 }
@@ -21,16 +22,7 @@ type dialer struct {
 // newDialer returns the dialer for cfg's target u; alpn is the protocols
 // TLS offers.
 func newDialer(cfg *Config, u *url.URL, ips []netip.Addr, alpn []string) (*dialer, error) {
-	d := &dialer{stats: newTransportStats()}
-	if len(ips) == 0 {
-		d.nets = []net.Dialer{{}}
-	}
-	for _, ip := range ips {
-		d.nets = append(d.nets, net.Dialer{
-			LocalAddr: &net.TCPAddr{IP: ip.AsSlice()},
-			Control:   bindNoPort,
-		})
-	}
+	d := &dialer{tcp: transport.NewDialer(ips), stats: newTransportStats()}
 	if u.Scheme == "https" {
 		c, err := cfg.tlsConfig(u.Hostname(), alpn)
 		if err != nil {
@@ -45,10 +37,25 @@ func newDialer(cfg *Config, u *url.URL, ips []netip.Addr, alpn []string) (*diale
 // completes the TLS handshake for an https target. TLS failures come back
 // as *ConnError; a *tls.Conn is returned for https.
 func (d *dialer) dial(ctx context.Context, addr string, n uint64) (net.Conn, error) {
-	c, err := d.nets[n%uint64(len(d.nets))].DialContext(ctx, "tcp", addr)
+	c, err := d.tcp.Dial(ctx, addr, n)
 	if err != nil {
 		return nil, err
 	}
+	return d.finish(ctx, c)
+}
+
+// dialNext is dial from the next source address in turn.
+func (d *dialer) dialNext(ctx context.Context, addr string) (net.Conn, error) {
+	c, err := d.tcp.DialNext(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	return d.finish(ctx, c)
+}
+
+// finish counts the new connection c and completes its TLS handshake for
+// an https target.
+func (d *dialer) finish(ctx context.Context, c net.Conn) (net.Conn, error) {
 	d.stats.conns.Add(1)
 	if d.tls == nil {
 		return c, nil
@@ -59,9 +66,4 @@ func (d *dialer) dial(ctx context.Context, addr string, n uint64) (net.Conn, err
 	}
 	d.stats.tlsVersion(tc.ConnectionState().Version)
 	return tc, nil
-}
-
-// dialNext is dial from the next source address in turn.
-func (d *dialer) dialNext(ctx context.Context, addr string) (net.Conn, error) {
-	return d.dial(ctx, addr, d.next.Add(1)-1)
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/ssebench/ssebench/loadgen"
+	"github.com/ssebench/ssebench/loadgen/transport"
 	"github.com/ssebench/ssebench/reports/result"
 )
 
@@ -81,9 +82,14 @@ func browserH1(ctx context.Context, bc *BrowserConfig, t *target) result.Browser
 			return bp
 		}
 	}
+	d, err := tcpDialer(&bc.Base.TargetOptions)
+	if err != nil {
+		bp.Error = err.Error()
+		return bp
+	}
 	var protos http.Protocols
 	protos.SetHTTP1(true)
-	tr := &http.Transport{MaxConnsPerHost: BrowserH1Connections, TLSClientConfig: tc, Protocols: &protos, DisableCompression: true}
+	tr := &http.Transport{DialContext: dialContext(d), MaxConnsPerHost: BrowserH1Connections, TLSClientConfig: tc, Protocols: &protos, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	runTabs(ctx, bc, tr, &bp)
 	return bp
@@ -158,7 +164,7 @@ func runTabs(ctx context.Context, bc *BrowserConfig, rt http.RoundTripper, bp *r
 			case err != nil:
 				bp.Failed++
 				bp.Sample = cmp.Or(bp.Sample, err.Error())
-			case isStream(resp):
+			case transport.IsStream(resp):
 				bp.Served++
 			default:
 				bp.Failed++

@@ -3,7 +3,6 @@ package capacity
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -15,35 +14,20 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/ssebench/ssebench/loadgen"
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // The probes speak to the target with their own connections, outside
 // loadgen's openers: they need one raw HTTP/2 connection to count frames,
-// and a browser's connection pool. This file holds what they share.
+// and a browser's connection pool. Their requests, stream check, TLS and
+// dialer are package transport's, as loadgen's are, so they send what a
+// run sends; this file holds the glue they share.
 
 // tlsConfig returns the TLS configuration for the target's options, as
-// loadgen builds it: --insecure, --ca, --cert/--key, offering alpn.
+// loadgen builds it (transport.TLSOptions): --insecure, --ca, --cert/--key,
+// offering alpn.
 func tlsConfig(o *loadgen.TargetOptions, host string, alpn []string) (*tls.Config, error) {
-	c := &tls.Config{ServerName: host, NextProtos: alpn, InsecureSkipVerify: o.Insecure} //nolint:gosec // --insecure asks for it
-	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("--ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--ca %s: no PEM certificate in it", o.CAFile)
-		}
-		c.RootCAs = pool
-	}
-	if o.CertFile != "" || o.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("--cert/--key: %w", err)
-		}
-		c.Certificates = []tls.Certificate{cert}
-	}
-	return c, nil
+	return o.TLSOptions().Config(host, alpn)
 }
 
 // target is the parsed target of a probe.
@@ -74,8 +58,11 @@ func parseTarget(cfg *loadgen.Config) (*target, error) {
 // dial opens a connection to the target, completing the TLS handshake with
 // alpn for an https target.
 func (t *target) dial(ctx context.Context, o *loadgen.TargetOptions, alpn []string) (net.Conn, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", t.addr)
+	d, err := tcpDialer(o)
+	if err != nil {
+		return nil, err
+	}
+	c, err := d.DialNext(ctx, t.addr)
 	if err != nil {
 		return nil, err
 	}
@@ -87,46 +74,36 @@ func (t *target) dial(ctx context.Context, o *loadgen.TargetOptions, alpn []stri
 		c.Close()
 		return nil, err
 	}
-	conn := tls.Client(c, tc)
-	if err := conn.HandshakeContext(ctx); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("TLS handshake: %w", err)
+	conn, err := transport.Handshake(ctx, c, tc)
+	if err != nil {
+		return nil, err // not a nil *tls.Conn in a non-nil net.Conn
 	}
 	return conn, nil
 }
 
-// newRequest builds a subscription request the way loadgen does: the
-// configured method, body and headers, and Accept: text/event-stream.
-func newRequest(ctx context.Context, cfg *loadgen.Config) (*http.Request, error) {
-	method := cfg.Method
-	if method == "" {
-		method = http.MethodGet
+// tcpDialer returns the dialer of a run with o: TCP from --source-ips in
+// turn (transport.Dialer).
+func tcpDialer(o *loadgen.TargetOptions) (*transport.Dialer, error) {
+	if o.SourceIPs == "" {
+		return transport.NewDialer(nil), nil
 	}
-	req, err := http.NewRequestWithContext(ctx, method, cfg.URL, nil)
+	ips, err := transport.ParseSourceIPs(o.SourceIPs)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--source-ips: %w", err)
 	}
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Cache-Control", "no-cache")
-	if cfg.Tool != "" {
-		req.Header.Set("User-Agent", cfg.Tool)
-	}
-	for name, vals := range cfg.Header {
-		if http.CanonicalHeaderKey(name) == "Host" && len(vals) > 0 {
-			req.Host = vals[len(vals)-1]
-			continue
-		}
-		for _, v := range vals {
-			req.Header.Add(name, v)
-		}
-	}
-	return req, nil
+	return transport.NewDialer(ips), nil
 }
 
-// isStream tells whether resp is an SSE stream, as EventSource decides.
-func isStream(resp *http.Response) bool {
-	ct := resp.Header.Get("Content-Type")
-	return resp.StatusCode == http.StatusOK && len(ct) >= len("text/event-stream") && ct[:len("text/event-stream")] == "text/event-stream"
+// dialContext adapts d to http.Transport.DialContext.
+func dialContext(d *transport.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, _, addr string) (net.Conn, error) { return d.DialNext(ctx, addr) }
+}
+
+// newRequest builds a subscription request the way loadgen does
+// (transport.Request): the configured method, body, headers, Host and
+// Last-Event-ID, and Accept: text/event-stream.
+func newRequest(ctx context.Context, cfg *loadgen.Config) (*http.Request, error) {
+	return cfg.Request().New(ctx)
 }
 
 // timedOut tells whether err is a deadline that ended a wait.
@@ -166,7 +143,7 @@ func oneMore(ctx context.Context, cfg *loadgen.Config) refusal {
 		return refusal{}
 	}
 	defer resp.Body.Close()
-	if isStream(resp) {
+	if transport.IsStream(resp) {
 		return refusal{}
 	}
 	return refusal{refused: true, status: resp.Status, retryAfter: resp.Header.Get("Retry-After")}
@@ -194,7 +171,11 @@ func roundTripper(cfg *loadgen.Config) (http.RoundTripper, error) {
 			return nil, err
 		}
 	}
+	d, err := tcpDialer(&cfg.TargetOptions)
+	if err != nil {
+		return nil, err
+	}
 	var p http.Protocols
 	p.SetHTTP1(true)
-	return &http.Transport{TLSClientConfig: tc, Protocols: &p, DisableKeepAlives: true, DisableCompression: true}, nil
+	return &http.Transport{DialContext: dialContext(d), TLSClientConfig: tc, Protocols: &p, DisableKeepAlives: true, DisableCompression: true}, nil
 }

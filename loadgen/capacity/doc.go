@@ -24,6 +24,8 @@
 // read SETTINGS_MAX_CONCURRENT_STREAMS and test whether the server enforces
 // it. Browser emulates browser tabs over HTTP/1.1 (six connections per
 // origin) and HTTP/2 (one connection).
+// Their requests, stream check and TLS come from package transport, so
+// they send what a run sends.
 //
 // The package does no terminal or file I/O: it returns values and calls
 // Config.OnStep; the command decides what to print.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/ssebench/ssebench/loadgen"
+	"github.com/ssebench/ssebench/loadgen/transport"
 	"github.com/ssebench/ssebench/reports/result"
 )
 
@@ -97,12 +97,13 @@ func probeH2(ctx context.Context, cfg *loadgen.Config, ceiling int) *result.H2Pr
 	}
 
 	n := int(limit) + 1
-	if err := writeStreams(fr, cfg, t, n); err != nil {
+	if err := writeStreams(ctx, fr, cfg, n); err != nil {
 		p.Error = "opening streams: " + err.Error()
 		return p
 	}
 	p.Opened = n
 	statuses := map[string]int{}
+	settled := map[uint32]bool{} // streams with an answer or a reset
 	for p.Answered+p.Refused < n {
 		f, err := fr.ReadFrame()
 		if err != nil {
@@ -111,11 +112,20 @@ func probeH2(ctx context.Context, cfg *loadgen.Config, ceiling int) *result.H2Pr
 		}
 		switch f := f.(type) {
 		case *http2.MetaHeadersFrame:
-			p.Answered++
-			statuses[f.PseudoValue("status")]++
+			if !settled[f.StreamID] {
+				settled[f.StreamID] = true
+				p.Answered++
+				statuses[f.PseudoValue("status")]++
+			}
 		case *http2.RSTStreamFrame:
-			p.Refused++
-			p.ResetCode = f.ErrCode.String()
+			// Only a stream's first outcome counts: a refused stream's
+			// body, sent before the refusal arrived, earns it a second
+			// reset (STREAM_CLOSED).
+			if !settled[f.StreamID] {
+				settled[f.StreamID] = true
+				p.Refused++
+				p.ResetCode = f.ErrCode.String()
+			}
 		case *http2.GoAwayFrame:
 			p.Note = fmt.Sprintf("the server sent GOAWAY (%v) after %d answers and %d resets", f.ErrCode, p.Answered, p.Refused)
 		case *http2.PingFrame:
@@ -149,43 +159,31 @@ func probeH2(ctx context.Context, cfg *loadgen.Config, ceiling int) *result.H2Pr
 	return p
 }
 
-// writeStreams opens n streams on fr: HEADERS for GET requests of the
-// target, with cfg's headers, ids 1, 3, 5, ….
-func writeStreams(fr *http2.Framer, cfg *loadgen.Config, t *target, n int) error {
+// writeStreams opens n streams on fr, ids 1, 3, 5, …: each the
+// subscription request loadgen sends (transport.Request: method, headers,
+// Host, body in a DATA frame).
+func writeStreams(ctx context.Context, fr *http2.Framer, cfg *loadgen.Config, n int) error {
+	req, err := newRequest(ctx, cfg)
+	if err != nil {
+		return err
+	}
 	var hb bytes.Buffer
 	enc := hpack.NewEncoder(&hb)
-	scheme := "http"
-	if t.tls {
-		scheme = "https"
-	}
-	authority := t.u.Host
-	method := cfg.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	fields := [][2]string{{"accept", "text/event-stream"}, {"cache-control", "no-cache"}}
-	if cfg.Tool != "" {
-		fields = append(fields, [2]string{"user-agent", cfg.Tool})
-	}
-	for name, vals := range cfg.Header {
-		if http.CanonicalHeaderKey(name) == "Host" {
-			if len(vals) > 0 {
-				authority = vals[len(vals)-1]
-			}
-			continue
-		}
-		for _, v := range vals {
-			fields = append(fields, [2]string{strings.ToLower(name), v})
+	for _, f := range transport.H2Fields(req) {
+		if err := enc.WriteField(f); err != nil {
+			return err
 		}
 	}
+	body := []byte(cfg.Body)
 	for i := range n {
-		hb.Reset()
-		for _, f := range append([][2]string{{":method", method}, {":scheme", scheme}, {":authority", authority}, {":path", t.u.RequestURI()}}, fields...) {
-			if err := enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]}); err != nil {
-				return err
-			}
+		id := uint32(2*i + 1)
+		err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: hb.Bytes(), EndStream: len(body) == 0, EndHeaders: true})
+		// DATA frames of at most 16 KiB, the smallest SETTINGS_MAX_FRAME_SIZE.
+		for rest := body; err == nil && len(rest) > 0; {
+			chunk := rest[:min(len(rest), 16<<10)]
+			rest = rest[len(chunk):]
+			err = fr.WriteData(id, len(rest) == 0, chunk)
 		}
-		err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: uint32(2*i + 1), BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true})
 		if err != nil {
 			return err
 		}

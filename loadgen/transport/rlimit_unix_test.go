@@ -1,6 +1,6 @@
 //go:build unix
 
-package loadgen
+package transport
 
 import (
 	"os"
@@ -11,10 +11,10 @@ import (
 
 // TestRaiseFDLimit lowers the soft RLIMIT_NOFILE in a child process (so
 // that no other test runs short of descriptors) and checks that
-// raiseFDLimit puts it back to the hard limit.
+// RaiseFDLimit puts it back to the hard limit.
 func TestRaiseFDLimit(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("LOADGEN_RLIMIT_CHILD") == "1" {
+	if os.Getenv("TRANSPORT_RLIMIT_CHILD") == "1" {
 		var lim syscall.Rlimit
 		if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 			t.Fatal(err)
@@ -27,17 +27,17 @@ func TestRaiseFDLimit(t *testing.T) {
 		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
 			t.Fatal(err)
 		}
-		soft, hard := raiseFDLimit()
+		soft, hard := RaiseFDLimit()
 		if soft != hard || hard != clampInt(lim.Max) {
-			t.Errorf("raiseFDLimit() = %d, %d, want the hard limit %d for both", soft, hard, lim.Max)
+			t.Errorf("RaiseFDLimit() = %d, %d, want the hard limit %d for both", soft, hard, lim.Max)
 		}
-		if n := openFDs(); n < 3 {
-			t.Errorf("openFDs() = %d, want at least stdin, stdout, stderr", n)
+		if n := OpenFDs(); n < 3 {
+			t.Errorf("OpenFDs() = %d, want at least stdin, stdout, stderr", n)
 		}
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestRaiseFDLimit$", "-test.v")
-	cmd.Env = append(os.Environ(), "LOADGEN_RLIMIT_CHILD=1")
+	cmd.Env = append(os.Environ(), "TRANSPORT_RLIMIT_CHILD=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)

@@ -1,4 +1,4 @@
-package loadgen
+package transport
 
 import (
 	"errors"
@@ -13,9 +13,9 @@ import (
 // already give far more ports than any descriptor limit allows.
 const maxSourceIPs = 4096
 
-// parseSourceIPs parses a comma-separated list of addresses and inclusive
+// ParseSourceIPs parses a comma-separated list of addresses and inclusive
 // ranges "first-last" of one family, e.g. "127.0.0.2-127.0.0.20,127.0.1.1".
-func parseSourceIPs(s string) ([]netip.Addr, error) {
+func ParseSourceIPs(s string) ([]netip.Addr, error) {
 	var ips []netip.Addr
 	seen := map[netip.Addr]bool{}
 	for item := range strings.SplitSeq(s, ",") {
@@ -67,12 +67,12 @@ func parseSourceIPs(s string) ([]netip.Addr, error) {
 	return ips, nil
 }
 
-// checkSourceIPs checks that ips can reach host. A loopback target (an
+// CheckSourceIPs checks that ips can reach host. A loopback target (an
 // address in 127.0.0.0/8 or ::1, or "localhost") takes loopback sources
 // only, and the reverse; the family must match an IP target; and a source
 // outside loopback must be an address of this host. A host name that is
 // not "localhost" is not resolved here, so only the last check applies.
-func checkSourceIPs(ips []netip.Addr, host string) error {
+func CheckSourceIPs(ips []netip.Addr, host string) error {
 	if len(ips) == 0 {
 		return nil
 	}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package loadgen
+package transport
 
 import (
 	"math"
@@ -8,17 +8,17 @@ import (
 	"syscall"
 )
 
-// raiseFDLimit raises RLIMIT_NOFILE's soft limit to the hard limit and
+// RaiseFDLimit raises RLIMIT_NOFILE's soft limit to the hard limit and
 // returns the limits as they are afterwards.
 //
 // Since Go 1.19 the os package already does this at startup on Unix (and
 // restores the old soft limit for exec'd children), so in the ssebench
-// binary this is normally a no-op and soft == hard on entry. Run does it
+// binary this is normally a no-op and soft == hard on entry. A run does it
 // again because loadgen is a library: a host program may have lowered the
 // limit since, and the precheck must see the limit that applies. When the
 // raise fails (macOS caps the soft limit at OPEN_MAX), the current soft
 // limit stands and the precheck uses it.
-func raiseFDLimit() (soft, hard int) {
+func RaiseFDLimit() (soft, hard int) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		return 0, 0
@@ -42,9 +42,9 @@ func clampInt[T int64 | uint64](v T) int {
 	return int(v)
 }
 
-// openFDs counts the descriptors open in this process, or returns 0 when
-// it cannot tell (fdReserve then covers them).
-func openFDs() int {
+// OpenFDs counts the descriptors open in this process, or returns 0 when
+// it cannot tell (the caller keeps a reserve for them).
+func OpenFDs() int {
 	for _, dir := range []string{"/proc/self/fd", "/dev/fd"} {
 		if ents, err := os.ReadDir(dir); err == nil {
 			return len(ents)

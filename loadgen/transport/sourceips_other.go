@@ -1,6 +1,6 @@
 //go:build !linux
 
-package loadgen
+package transport
 
 import "syscall"
 
@@ -8,6 +8,6 @@ import "syscall"
 // dial binds its source address with a port of its own.
 func bindNoPort(network, address string, c syscall.RawConn) error { return nil }
 
-// localPorts is unknown off Linux; the port precheck is then skipped and a
+// LocalPorts is unknown off Linux; the port precheck is then skipped and a
 // run that runs out of ports reports "local_ports" failures instead.
-func localPorts() (int, bool) { return 0, false }
+func LocalPorts() (int, bool) { return 0, false }

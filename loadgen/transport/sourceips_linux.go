@@ -1,4 +1,4 @@
-package loadgen
+package transport
 
 import (
 	"os"
@@ -24,10 +24,10 @@ func bindNoPort(network, address string, c syscall.RawConn) error {
 	})
 }
 
-// localPorts returns how many ephemeral ports one source address has for
+// LocalPorts returns how many ephemeral ports one source address has for
 // connections to one server address (ip_local_port_range), and false when
 // that is unknown.
-func localPorts() (int, bool) {
+func LocalPorts() (int, bool) {
 	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
 	if err != nil {
 		return 0, false
