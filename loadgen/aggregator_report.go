@@ -44,17 +44,17 @@ func (a *aggregator) fillShape(cfg *Config, rep *result.Report, runLen time.Dura
 	}
 
 	if steadyD == 0 && !rep.Interrupted {
-		rep.Warnings = append(rep.Warnings, "the run had no steady state (no hold above 0 subscribers once every subscriber had an answer): the headline figures are empty; see ramp")
+		rep.Warn(result.WarnNoSteadyState, "the run had no steady state (no hold above 0 subscribers once every subscriber had an answer): the headline figures are empty; see ramp")
 	}
 	if n := rep.Subscribers.Dropped; n > 0 {
 		why := "no reconnection succeeded before the end"
 		if cfg.NoReconnect {
 			why = "--no-reconnect was set"
 		}
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d subscriber sessions lost their stream and did not get it back (%s); see errors", n, why))
+		rep.Warn(result.WarnSessionsDropped, fmt.Sprintf("%d subscriber sessions lost their stream and did not get it back (%s); see errors", n, why))
 	}
 	if n := a.errs[ClassNoContent]; n > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the server answered 204 No Content %d times, telling those subscribers to stop reconnecting", n))
+		rep.Warn(result.WarnServerSaidStop, fmt.Sprintf("the server answered 204 No Content %d times, telling those subscribers to stop reconnecting", n))
 	}
 	return nil
 }

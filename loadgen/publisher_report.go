@@ -154,22 +154,22 @@ func (p *publisher) fill(rep *result.Report) error {
 	}
 
 	if p.failed > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of %d publish requests failed (first: %s)", p.failed, p.sent+p.failed, p.firstErr))
+		rep.Warn(result.WarnPublishFailed, fmt.Sprintf("%d of %d publish requests failed (first: %s)", p.failed, p.sent+p.failed, p.firstErr))
 	}
 	switch {
 	case p.sent > 0 && matched == 0:
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("none of the %d events ssebench published reached a subscriber with its marker (%s<seq>): check that --publish-url publishes to the stream the subscribers read and that the server passes the body through", p.sent, p.prefixS))
+		rep.Warn(result.WarnPublishNotDelivered, fmt.Sprintf("none of the %d events ssebench published reached a subscriber with its marker (%s<seq>): check that --publish-url publishes to the stream the subscribers read and that the server passes the body through", p.sent, p.prefixS))
 	case counted+unsettled < p.sent:
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the delivery ratio counts the %d of %d published events that were sent at least %s (--publish-drain) before the streams closed", counted, p.sent, p.o.PublishDrain))
+		rep.Warn(result.WarnPublishPartial, fmt.Sprintf("the delivery ratio counts the %d of %d published events that were sent at least %s (--publish-drain) before the streams closed", counted, p.sent, p.o.PublishDrain))
 	}
 	if d := p.duplicates.Load(); d > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("subscribers received %d published events they already had (the server repeated them); the delivery ratio counts each event once per subscriber", d))
+		rep.Warn(result.WarnPublishDuplicates, fmt.Sprintf("subscribers received %d published events they already had (the server repeated them); the delivery ratio counts each event once per subscriber", d))
 	}
 	if unsettled > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d published events were in flight while subscribers joined or left, so who should have got them is unknown; the delivery ratio leaves them out", unsettled))
+		rep.Warn(result.WarnPublishUnsettled, fmt.Sprintf("%d published events were in flight while subscribers joined or left, so who should have got them is unknown; the delivery ratio leaves them out", unsettled))
 	}
 	if !p.complete && !rep.Interrupted && matched > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("some subscribers still lacked published events %s (--publish-drain) after the steady state; the delivery ratio counts them as lost", p.o.PublishDrain))
+		rep.Warn(result.WarnPublishIncomplete, fmt.Sprintf("some subscribers still lacked published events %s (--publish-drain) after the steady state; the delivery ratio counts them as lost", p.o.PublishDrain))
 	}
 	return nil
 }

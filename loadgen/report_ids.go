@@ -24,11 +24,11 @@ func fillIDs(rep *result.Report, agg *aggregator) error {
 	if !ids.Measurable(scheme) {
 		rep.Events.Gaps, rep.Events.Duplicates, rep.Events.LostOnReconnect = 0, 0, 0
 		if t.Plain+t.Composite+t.Opaque+t.NoID > 0 {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("event loss was not measured (gaps, duplicates, loss ratio): %s", ids.Why(scheme)))
+			rep.Warn(result.WarnLossNotMeasured, fmt.Sprintf("event loss was not measured (gaps, duplicates, loss ratio): %s", ids.Why(scheme)))
 		}
 	}
 	if n := rep.Events.IDResets; n > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("event ids started again from a lower number %d times after a reconnect (a server restart?); counting went on from the new ids", n))
+		rep.Warn(result.WarnIDResets, fmt.Sprintf("event ids started again from a lower number %d times after a reconnect (a server restart?); counting went on from the new ids", n))
 	}
 	var err error
 	rep.LatencyUS.Replayed, err = agg.replay.summary()

@@ -163,10 +163,10 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	fillTransport(rep, op) // transport_stats.go: rep.Transport, protocol-mismatch warning
 	rep.SelfCheck = self
 	if saturated != "" {
-		rep.Warnings = append(rep.Warnings, saturated)
+		rep.Warn(result.WarnSaturated, saturated)
 	}
 	if res.HeldHeaders > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("publishing began with %d subscribers still waiting for response headers, %s after every request was out with no answer: the server held its response headers until its first event; their connect time includes that wait",
+		rep.Warn(result.WarnHeadersHeld, fmt.Sprintf("publishing began with %d subscribers still waiting for response headers, %s after every request was out with no answer: the server held its response headers until its first event; their connect time includes that wait",
 			res.HeldHeaders, headerHoldGrace))
 	}
 	if rep.Subscribers.Connected == 0 {
@@ -235,7 +235,7 @@ func buildReport(cfg *Config, agg *aggregator, start, end time.Time, interrupted
 	if cfg.Latency != nil {
 		rep.LatencySource = cfg.Latency.Name()
 	}
-	rep.Warnings = warnings(cfg, agg, rep)
+	addWarnings(cfg, agg, rep)
 	if p, ok := cfg.Latency.(*publisher); ok {
 		if err := p.fill(rep); err != nil {
 			return nil, err
@@ -250,26 +250,24 @@ func buildReport(cfg *Config, agg *aggregator, start, end time.Time, interrupted
 	return rep, nil
 }
 
-// warnings lists what makes the numbers incomplete or less trustworthy.
-func warnings(cfg *Config, agg *aggregator, rep *result.Report) []string {
-	w := []string{}
+// addWarnings adds what makes the numbers incomplete or less trustworthy.
+func addWarnings(cfg *Config, agg *aggregator, rep *result.Report) {
 	steady := agg.totals[phaseSteady]
 	if rep.Interrupted {
-		w = append(w, fmt.Sprintf("the run was interrupted after %.1fs of steady state; figures cover only that", rep.DurationS))
+		rep.Warn(result.WarnInterrupted, fmt.Sprintf("the run was interrupted after %.1fs of steady state; figures cover only that", rep.DurationS))
 	}
 	if cfg.Latency == nil {
-		w = append(w, "fan-out latency was not measured: no latency source for this target")
+		rep.Warn(result.WarnNoLatencySource, "fan-out latency was not measured: no latency source for this target")
 	} else if steady.c.events > 0 && steady.fanout.TotalCount() == 0 {
-		w = append(w, "fan-out latency was not measured: no event carried a publish time the latency source could read")
+		rep.Warn(result.WarnNoStamp, "fan-out latency was not measured: no event carried a publish time the latency source could read")
 	}
 	if n := steady.c.latencyOutOfRange; n > 0 {
-		w = append(w, fmt.Sprintf("%d events had a publish time in the future or over an hour old (clock skew between hosts?); their latency was not recorded", n))
+		rep.Warn(result.WarnLatencyOutOfRange, fmt.Sprintf("%d events had a publish time in the future or over an hour old (clock skew between hosts?); their latency was not recorded", n))
 	}
 	if rep.Subscribers.Failed > 0 {
-		w = append(w, fmt.Sprintf("%d of %d subscribers never got a stream; see errors", rep.Subscribers.Failed, rep.Subscribers.Requested))
+		rep.Warn(result.WarnSubscribersFailed, fmt.Sprintf("%d of %d subscribers never got a stream; see errors", rep.Subscribers.Failed, rep.Subscribers.Requested))
 	}
 	if cfg.Embedded {
-		w = append(w, "the embedded reference server ran in this process: client and server shared the CPU, so the figures describe both")
+		rep.Warn(result.WarnEmbeddedServer, "the embedded reference server ran in this process: client and server shared the CPU, so the figures describe both")
 	}
-	return w
 }

@@ -98,7 +98,7 @@ func fillTransport(rep *result.Report, op opener) {
 	rep.Transport = op.stats().transport()
 	rep.Subscribers.Redirects = op.stats().redirects.Load()
 	if n := rep.Errors[ClassProtocolMismatch]; n > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: %d subscriber connects failed: %s",
+		rep.Warn(result.WarnProtocolMismatch, fmt.Sprintf("%s: %d subscriber connects failed: %s",
 			ClassProtocolMismatch, n, rep.ErrorSamples[ClassProtocolMismatch]))
 	}
 }

@@ -137,7 +137,7 @@ func (sf *shardFlags) record(rep *result.Report, stdout io.Writer) error {
 		rep.Shard = &info
 	}
 	if !sf.at.IsZero() && sf.lateD > lateTolerance {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("this run started %s after --start-at %s: its ramp was out of step with runs that started on time (other shards')",
+		rep.Warn(result.WarnStartedLate, fmt.Sprintf("this run started %s after --start-at %s: its ramp was out of step with runs that started on time (other shards')",
 			sf.lateD.Round(time.Millisecond), sf.at.Format(time.RFC3339)))
 	}
 	if sf.logResult {

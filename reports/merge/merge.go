@@ -85,7 +85,7 @@ func Merge(in []Input, opt Options) (*result.Report, error) {
 		return nil, err
 	}
 	m.Shards = summaries(in)
-	m.Warnings = mergeWarnings(in, opt)
+	mergeWarnings(m, in)
 	return m, nil
 }
 

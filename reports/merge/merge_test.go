@@ -163,6 +163,9 @@ func TestMerge_saturatedShardWarns(t *testing.T) {
 	if !m.SelfCheck.Saturated || !strings.Contains(m.Warnings[0], "bottleneck in 1 of 3 shards (shard 2)") {
 		t.Errorf("saturated = %v, warnings %q; want shard 2's saturation", m.SelfCheck.Saturated, m.Warnings)
 	}
+	if len(m.WarningCodes) != len(m.Warnings) || m.WarningCodes[0] != result.WarnShardSaturated || m.WarningCodes[1] != result.WarnUnknown {
+		t.Errorf("warning codes %q: want shard_saturated first, then the shards' own (uncoded) warnings as unknown", m.WarningCodes)
+	}
 	if !m.Shards[2].SelfCheck.Saturated || m.Shards[0].SelfCheck.Saturated {
 		t.Errorf("shards' self-checks not kept: %+v", m.Shards)
 	}

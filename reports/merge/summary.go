@@ -32,11 +32,10 @@ func summaries(in []Input) []result.ShardSummary {
 // says that their figures overlap only in part.
 const startSpread = time.Second
 
-// mergeWarnings returns the shards' own warnings, each prefixed with its
-// shard, after the merge's own: saturated shards, missing shards, shards
-// that started apart.
-func mergeWarnings(in []Input, opt Options) []string {
-	w := []string{}
+// mergeWarnings adds to m the merge's own warnings (saturated shards,
+// missing shards, shards that started apart, different versions), then the
+// shards' own, each prefixed with its shard and keeping its code.
+func mergeWarnings(m *result.Report, in []Input) {
 	count := in[0].Report.Shard.Count
 	var saturated []int
 	for _, x := range in {
@@ -45,11 +44,11 @@ func mergeWarnings(in []Input, opt Options) []string {
 		}
 	}
 	if len(saturated) > 0 {
-		w = append(w, fmt.Sprintf("the load generator was the bottleneck in %d of %d shards (%s): their figures, and so the merged ones, describe the client as much as the server; run more shards or give each more CPU",
+		m.Warn(result.WarnShardSaturated, fmt.Sprintf("the load generator was the bottleneck in %d of %d shards (%s): their figures, and so the merged ones, describe the client as much as the server; run more shards or give each more CPU",
 			len(saturated), len(in), shardList(saturated)))
 	}
 	if missing := missingShards(in); len(missing) > 0 {
-		w = append(w, fmt.Sprintf("%d of %d shards are missing (%s): the merged figures cover %d of the run's %d subscribers",
+		m.Warn(result.WarnShardsMissing, fmt.Sprintf("%d of %d shards are missing (%s): the merged figures cover %d of the run's %d subscribers",
 			len(missing), count, shardList(missing), sumRequested(in), in[0].Report.Shard.TotalSubscribers))
 	}
 	lo, hi := in[0].Report.Started, in[0].Report.Started
@@ -62,7 +61,7 @@ func mergeWarnings(in []Input, opt Options) []string {
 		}
 	}
 	if d := hi.Sub(lo); d > startSpread {
-		w = append(w, fmt.Sprintf("the shards started up to %s apart, so they loaded the server together only in part; rates are summed as if they overlapped (start them together with --start-at)", d.Round(time.Millisecond)))
+		m.Warn(result.WarnShardsApart, fmt.Sprintf("the shards started up to %s apart, so they loaded the server together only in part; rates are summed as if they overlapped (start them together with --start-at)", d.Round(time.Millisecond)))
 	}
 	var tools []string
 	for _, x := range in {
@@ -71,14 +70,13 @@ func mergeWarnings(in []Input, opt Options) []string {
 		}
 	}
 	if len(tools) > 1 {
-		w = append(w, "the shards ran different versions of ssebench: "+strings.Join(tools, ", "))
+		m.Warn(result.WarnShardVersionsDiffer, "the shards ran different versions of ssebench: "+strings.Join(tools, ", "))
 	}
 	for _, x := range in {
-		for _, s := range x.Report.Warnings {
-			w = append(w, fmt.Sprintf("shard %d: %s", x.Report.Shard.Index, s))
+		for i, s := range x.Report.Warnings {
+			m.Warn(x.Report.WarningCode(i), fmt.Sprintf("shard %d: %s", x.Report.Shard.Index, s))
 		}
 	}
-	return w
 }
 
 // shardList names shard indexes: "shard 3", "shards 0, 2".

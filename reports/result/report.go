@@ -82,6 +82,9 @@ type Report struct {
 	// Warnings are plain sentences about anything that makes the numbers
 	// less trustworthy or incomplete.
 	Warnings []string `json:"warnings"`
+	// WarningCodes holds each warning's stable code (the Warn* constants),
+	// in the order of Warnings; absent in results written before codes.
+	WarningCodes []string `json:"warning_codes,omitempty"`
 	// Thresholds are the run's pass/fail criteria (--threshold), each
 	// with what was measured, in the order given; absent when none were
 	// set. See ParseThreshold.
