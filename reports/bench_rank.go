@@ -53,6 +53,11 @@ type BenchRow struct {
 	// Delivery is the median delivery ratio; HasDelivery false when unknown.
 	Delivery    float64
 	HasDelivery bool
+	// Measured is the median of the delivery ratios that were measured,
+	// not estimated from the nominal rate; HasMeasured false when none
+	// was. Only a measured loss ranks a target down.
+	Measured    float64
+	HasMeasured bool
 	// EventsPerS is the median of the events received per second.
 	EventsPerS float64
 	// ConnectPerS is the median rate at which subscribers connected
@@ -108,7 +113,7 @@ func RankBench(b *result.Bench) []BenchRanking {
 // benchRow collects one target's runs in one scenario.
 func benchRow(target string, runs []result.BenchRun) BenchRow {
 	row := BenchRow{Target: target, Runs: len(runs)}
-	var p50, p99, p999, maxs, deliv, rate, conn, errs, cpu, cpuEv, kib, peak []float64
+	var p50, p99, p999, maxs, deliv, measured, rate, conn, errs, cpu, cpuEv, kib, peak []float64
 	classes := map[string]bool{}
 	var reasons []string
 	for _, r := range runs {
@@ -129,6 +134,9 @@ func benchRow(target string, runs []result.BenchRun) BenchRow {
 		}
 		if r.DeliveryRatio != nil {
 			deliv = append(deliv, *r.DeliveryRatio)
+			if !r.DeliveryEstimated {
+				measured = append(measured, *r.DeliveryRatio)
+			}
 		}
 		rate = append(rate, rep.Events.RatePerS)
 		if rep.Ramp != nil && rep.Ramp.DurationS > 0 {
@@ -148,6 +156,8 @@ func benchRow(target string, runs []result.BenchRun) BenchRow {
 	row.P50US, row.P99US, row.P999US, row.MaxUS = median(p50), median(p99), median(p999), median(maxs)
 	row.HasDelivery = len(deliv) > 0
 	row.Delivery = median(deliv)
+	row.HasMeasured = len(measured) > 0
+	row.Measured = median(measured)
 	row.EventsPerS, row.ConnectPerS, row.Errors = median(rate), median(conn), median(errs)
 	row.ErrorClasses = strings.Join(slices.Sorted(maps.Keys(classes)), ", ")
 	row.HasCost = len(cpu) > 0
@@ -175,7 +185,7 @@ func benchRow(target string, runs []result.BenchRun) BenchRow {
 }
 
 // lossy tells whether a row lost more than BenchLossLimit of its events.
-func (r *BenchRow) lossy() bool { return r.HasDelivery && r.Delivery < 1-BenchLossLimit }
+func (r *BenchRow) lossy() bool { return r.HasMeasured && r.Measured < 1-BenchLossLimit }
 
 // rankRows sets Rank, SameAs and Versus.
 func rankRows(rows []BenchRow) {
@@ -193,8 +203,8 @@ func rankRows(rows []BenchRow) {
 				return 1
 			}
 			return -1
-		case ra.lossy() && ra.Delivery != rb.Delivery:
-			if ra.Delivery > rb.Delivery {
+		case ra.lossy() && ra.Measured != rb.Measured:
+			if ra.Measured > rb.Measured {
 				return -1
 			}
 			return 1
@@ -211,7 +221,7 @@ func rankRows(rows []BenchRow) {
 		row := &rows[i]
 		row.Rank = k + 1
 		if row.lossy() {
-			lost := fmt.Sprintf("lost %s of the expected events, so ranked after every target that delivered", pct(1-row.Delivery))
+			lost := fmt.Sprintf("lost %s of the expected events, so ranked after every target that delivered", pct(1-row.Measured))
 			row.Note = strings.TrimPrefix(row.Note+"; "+lost, "; ")
 		}
 		if k == 0 {

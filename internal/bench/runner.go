@@ -196,7 +196,7 @@ func runJob(ctx context.Context, s *Suite, job Job, dir string, opts Options, em
 	}
 	rep.Label = t.Name
 	run.Result = rep
-	run.DeliveryRatio = deliveryRatio(rep, job.Scenario)
+	run.DeliveryRatio, run.DeliveryEstimated = deliveryRatio(rep, job.Scenario)
 	if runErr != nil && !errors.Is(runErr, loadgen.ErrNothingMeasured) {
 		run.Error = runErr.Error()
 	}
@@ -220,22 +220,29 @@ func judgeRun(rep *result.Report, runErr string) (bool, string) {
 	return true, ""
 }
 
-// deliveryRatio is the share of the expected events that arrived.
-func deliveryRatio(rep *result.Report, sc Scenario) *float64 {
+// deliveryRatio is the share of the expected events that arrived: the
+// publisher's exact ratio, else 1 − the share missing by sequence id when
+// the ids are a sequence (the server's own account of what it sent), else
+// an estimate from the nominal rate (estimated true).
+func deliveryRatio(rep *result.Report, sc Scenario) (ratio *float64, estimated bool) {
 	if rep.DeliveryRatio != nil {
 		v := *rep.DeliveryRatio
-		return &v
+		return &v, false
+	}
+	if e := rep.Events; (e.IDScheme == "consecutive" || e.IDScheme == "composite") && e.Received+e.Gaps > 0 {
+		v := 1 - float64(e.Gaps)/float64(e.Received+e.Gaps)
+		return &v, false
 	}
 	want := sc.Rate * rep.DurationS * float64(rep.Subscribers.Requested)
 	if want <= 0 {
-		return nil
+		return nil, false
 	}
 	// Not capped at 1: the steady state's edges can let in a few events
 	// more than rate × duration, and a target that fell behind its own
 	// schedule sends its backlog late, above the rate; both are worth
 	// seeing.
 	v := float64(rep.Events.Received) / want
-	return &v
+	return &v, true
 }
 
 // loadConfig is the loadgen configuration of one run: the same for every

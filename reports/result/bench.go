@@ -111,6 +111,11 @@ type BenchRun struct {
 	// (rate × steady state × subscribers requested); above 1 when a target
 	// that fell behind sends its backlog. nil when unknown.
 	DeliveryRatio *float64 `json:"delivery_ratio,omitempty"`
+	// DeliveryEstimated is true when DeliveryRatio could only be estimated
+	// from the nominal rate (no publisher mode, ids that are not a
+	// sequence): the steady state's edges move such a figure by about an
+	// event per subscriber, so it is shown but never decides a ranking.
+	DeliveryEstimated bool `json:"delivery_estimated,omitempty"`
 	// Cost is the server's cost, measured from outside; nil when the
 	// target was not started by ssebench.
 	Cost *ServerCost `json:"server_cost,omitempty"`
