@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ssebench/ssebench/reports/result"
 )
 
 // helpOutput is the stderr writer realMain hands to commands. It carries
@@ -153,7 +155,7 @@ func suggest(word string, candidates []string) string {
 		if c == word {
 			return c
 		}
-		if d := editDistance(word, c); d < bestD {
+		if d := result.EditDistance(word, c, bestD); d < bestD {
 			best, bestD = c, d
 		}
 	}
@@ -165,27 +167,6 @@ func suggest(word string, candidates []string) string {
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // setFlags returns the names of the flags given on the command line.

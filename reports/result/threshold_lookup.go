@@ -187,16 +187,17 @@ func suggestMetric(name string) string {
 		if n == norm {
 			return n
 		}
-		if d := editDistance(norm, n, bestD); d < bestD {
+		if d := EditDistance(norm, n, bestD); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
 }
 
-// editDistance is the Levenshtein distance of a and b, or max when it is
-// at least max (the search stops there).
-func editDistance(a, b string, max int) int {
+// EditDistance is the Levenshtein distance of a and b, or max when it is
+// at least max (the search stops there). The command line uses it too, for
+// its "did you mean" hints.
+func EditDistance(a, b string, max int) int {
 	if d := len(a) - len(b); d >= max || -d >= max {
 		return max
 	}
