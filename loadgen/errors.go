@@ -1,28 +1,26 @@
 package loadgen
 
 import (
-	"context"
 	"errors"
-	"net"
 	"os"
-	"syscall"
 
 	"github.com/ssebench/ssebench/loadgen/sse"
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // Failure classes: the bounded set of keys of the result's "errors" map.
 const (
-	ClassDial        = "dial"         // TCP connect failed (refused, unreachable, no route)
-	ClassTimeout     = "timeout"      // no response headers within ConnectTimeout
-	ClassStatus      = "status"       // a response status other than 200
-	ClassContentType = "content_type" // a 200 response that is not text/event-stream
-	ClassProtocol    = "protocol"     // the HTTP exchange itself failed (malformed response, h2 error before headers)
-	ClassRead        = "read"         // the stream failed while reading (reset, h2 stream error)
-	ClassEOF         = "eof"          // the server ended the stream before the run ended
-	ClassTooLarge    = "too_large"    // an event exceeded MaxEventBytes
-	ClassFDLimit     = "fd_limit"     // the client ran out of file descriptors (a client limit, not the server's)
-	ClassLocalPorts  = "local_ports"  // the client ran out of local ports or addresses (a client limit, not the server's)
-	ClassTLS         = "tls"          // the TLS handshake failed (untrusted certificate, bad client certificate, alert)
+	ClassDial        = transport.ClassDial       // TCP connect failed (refused, unreachable, no route)
+	ClassTimeout     = transport.ClassTimeout    // no response headers within ConnectTimeout
+	ClassStatus      = "status"                  // a response status other than 200
+	ClassContentType = "content_type"            // a 200 response that is not text/event-stream
+	ClassProtocol    = transport.ClassProtocol   // the HTTP exchange itself failed (malformed response, h2 error before headers)
+	ClassRead        = "read"                    // the stream failed while reading (reset, h2 stream error)
+	ClassEOF         = "eof"                     // the server ended the stream before the run ended
+	ClassTooLarge    = "too_large"               // an event exceeded MaxEventBytes
+	ClassFDLimit     = transport.ClassFDLimit    // the client ran out of file descriptors (a client limit, not the server's)
+	ClassLocalPorts  = transport.ClassLocalPorts // the client ran out of local ports or addresses (a client limit, not the server's)
+	ClassTLS         = "tls"                     // the TLS handshake failed (untrusted certificate, bad client certificate, alert)
 	// ClassProtocolMismatch: the server would not speak the protocol asked
 	// for (--protocol h2 and ALPN chose http/1.1, or an h2c preface answered
 	// by HTTP/1.1). ssebench never falls back to another protocol silently.
@@ -62,23 +60,7 @@ func classifyDial(err error) *ConnError {
 	if errors.As(err, &ce) {
 		return ce
 	}
-	switch {
-	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
-		return &ConnError{Class: ClassFDLimit, Err: err}
-	case errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, syscall.EADDRINUSE):
-		// EADDRNOTAVAIL: connect found no free ephemeral port (or, with
-		// --source-ips, bind was given an address this host lacks).
-		// EADDRINUSE can only come from the local bind of a dial. Both
-		// are the client's limits, never the server's failure.
-		return &ConnError{Class: ClassLocalPorts, Err: err}
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
-		return &ConnError{Class: ClassTimeout, Err: err}
-	}
-	var ne *net.OpError
-	if errors.As(err, &ne) && ne.Op == "dial" {
-		return &ConnError{Class: ClassDial, Err: err}
-	}
-	return &ConnError{Class: ClassProtocol, Err: err}
+	return &ConnError{Class: transport.DialClass(err), Err: err}
 }
 
 // classifyRead turns an error that ended an established stream into a

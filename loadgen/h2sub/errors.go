@@ -1,13 +1,11 @@
 package h2sub
 
 import (
-	"context"
 	"errors"
-	"net"
 	"os"
-	"syscall"
 
 	"github.com/ssebench/ssebench/loadgen/sse"
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // Failure classes. They are spelled exactly as loadgen's Class constants
@@ -15,19 +13,19 @@ import (
 // package reports the same keys in the result's "errors" map; this package
 // does not import loadgen, whose subscriber will import it.
 const (
-	ClassDial             = "dial"              // TCP connect failed
-	ClassTimeout          = "timeout"           // no connection, SETTINGS or response headers within Config.HeaderTimeout
-	ClassStatus           = "status"            // a response status other than 200 (and 204)
-	ClassNoContent        = "no_content"        // HTTP 204: the server asked the client to stop reconnecting
-	ClassContentType      = "content_type"      // a 200 response that is not text/event-stream
-	ClassProtocol         = "protocol"          // the exchange failed before response headers (reset, GOAWAY, malformed frames)
-	ClassRead             = "read"              // the stream failed after its headers (reset, connection lost, flow-control error)
-	ClassEOF              = "eof"               // the server ended the stream (END_STREAM)
-	ClassTooLarge         = "too_large"         // an event exceeded Config.MaxEventBytes
-	ClassFDLimit          = "fd_limit"          // the client ran out of file descriptors
-	ClassLocalPorts       = "local_ports"       // the client ran out of local ports or addresses
-	ClassTLS              = "tls"               // the TLS handshake failed
-	ClassProtocolMismatch = "protocol_mismatch" // ALPN did not choose h2, or an h2c preface was answered in HTTP/1
+	ClassDial             = transport.ClassDial       // TCP connect failed
+	ClassTimeout          = transport.ClassTimeout    // no connection, SETTINGS or response headers within Config.HeaderTimeout
+	ClassStatus           = "status"                  // a response status other than 200 (and 204)
+	ClassNoContent        = "no_content"              // HTTP 204: the server asked the client to stop reconnecting
+	ClassContentType      = "content_type"            // a 200 response that is not text/event-stream
+	ClassProtocol         = transport.ClassProtocol   // the exchange failed before response headers (reset, GOAWAY, malformed frames)
+	ClassRead             = "read"                    // the stream failed after its headers (reset, connection lost, flow-control error)
+	ClassEOF              = "eof"                     // the server ended the stream (END_STREAM)
+	ClassTooLarge         = "too_large"               // an event exceeded Config.MaxEventBytes
+	ClassFDLimit          = transport.ClassFDLimit    // the client ran out of file descriptors
+	ClassLocalPorts       = transport.ClassLocalPorts // the client ran out of local ports or addresses
+	ClassTLS              = "tls"                     // the TLS handshake failed
+	ClassProtocolMismatch = "protocol_mismatch"       // ALPN did not choose h2, or an h2c preface was answered in HTTP/1
 )
 
 // ErrClosed is the error OnEnd reports for streams that the Client's Close
@@ -66,19 +64,7 @@ func classifyDial(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	switch {
-	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
-		return &Error{Class: ClassFDLimit, Err: err}
-	case errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, syscall.EADDRINUSE):
-		return &Error{Class: ClassLocalPorts, Err: err}
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
-		return &Error{Class: ClassTimeout, Err: err}
-	}
-	var ne *net.OpError
-	if errors.As(err, &ne) && ne.Op == "dial" {
-		return &Error{Class: ClassDial, Err: err}
-	}
-	return &Error{Class: ClassProtocol, Err: err}
+	return &Error{Class: transport.DialClass(err), Err: err}
 }
 
 // classifyLost classifies the error that ended a stream's connection:
