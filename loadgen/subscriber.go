@@ -99,8 +99,8 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 			}
 			return
 		}
-		answer()
 		if cerr != nil {
+			answer()
 			if gotHeaders(cerr.Class) {
 				s.agg.headersAfter(time.Since(start).Microseconds())
 			}
@@ -126,6 +126,12 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 		if s.pub != nil {
 			s.epochs.up = s.pub.join()
 		}
+		// Answer only once the stream is in the publisher's audience: the
+		// steady state (and publishing) may begin as soon as the last
+		// subscriber answers, and an event published before its join
+		// would be expected of one subscriber fewer and its delivery
+		// not counted.
+		answer()
 		s.rec.setUp(now, true)
 		// Only the body is kept: the response's headers and request are
 		// garbage from here on, which matters with thousands of streams.
