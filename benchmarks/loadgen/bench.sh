@@ -21,48 +21,11 @@
 # SSE client in cli/, to compare against; optional).
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ssebench-lgbench.XXXXXX")}
 PORT=${PORT:-29700}
+OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ssebench-lgbench.XXXXXX")}
+# shellcheck source=benchmarks/lib.sh
+. "$(dirname "$0")/../lib.sh"
 LIMITS=${LIMITS:-$ROOT/../shared/limits} # the stdlib-only floor programs, when present
-BIN=$OUT/ssebench
-BASE=http://127.0.0.1:$PORT
-SP=
-CP=
-
-ulimit -n "$(ulimit -Hn)"
-
-cleanup() {
-	[ -n "$CP" ] && kill "$CP" 2>/dev/null && wait "$CP" 2>/dev/null
-	[ -n "$SP" ] && kill "$SP" 2>/dev/null && wait "$SP" 2>/dev/null
-	return 0
-}
-trap cleanup EXIT
-
-build() {
-	[ -x "$BIN" ] || (cd "$ROOT" && go build -o "$BIN" ./cmd/ssebench)
-}
-
-start_server() {
-	"$BIN" serve --addr "127.0.0.1:$PORT" --heartbeat 0 "$@" >"$OUT/serve.log" 2>&1 &
-	SP=$!
-	for _ in $(seq 100); do
-		curl -sf "$BASE/healthz" >/dev/null 2>&1 && return 0
-		kill -0 "$SP" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "server did not start:" >&2
-	cat "$OUT/serve.log" >&2
-	exit 1
-}
-
-stop_server() {
-	kill "$SP" 2>/dev/null && wait "$SP" 2>/dev/null || true
-	SP=
-}
-
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # client_rss N FLAGS...: run ssebench with N subscribers for 12 s of steady
 # state and print its RSS (KiB) sampled 6 s into the steady state.
@@ -74,7 +37,7 @@ client_rss() {
 	# Wait for the steady state: every subscriber connected (progress is
 	# quiet, so poll the server's subscriber count).
 	local t=0
-	while [ "$(curl -sf "$BASE/stats" | sed -n 's/.*"subscribers":\([0-9]*\).*/\1/p')" != "$n" ]; do
+	while [ "$(server_subscribers)" != "$n" ]; do
 		sleep 0.2
 		t=$((t + 1))
 		[ $t -gt 300 ] && { echo "only $(curl -sf "$BASE/stats") connected" >&2; break; }
@@ -89,7 +52,7 @@ idle() {
 	local proto=$1 n=$2
 	shift 2
 	build
-	start_server --rate 1
+	start_server --heartbeat 0 --rate 1
 	local small big
 	small=$(client_rss 200 --protocol "$proto" "$@")
 	big=$(client_rss "$n" --protocol "$proto" "$@")
@@ -103,7 +66,7 @@ idle() {
 
 cpu() {
 	build
-	start_server --rate 100 --payload 64
+	start_server --heartbeat 0 --rate 100 --payload 64
 	"$BIN" run --subscribers 1000 --duration 10s --quiet --out "$OUT/cpu.json" "$BASE/events" >"$OUT/cpu.txt" 2>&1
 	# CPU per delivered event over the steady state, from the self-check.
 	python3 - "$OUT/cpu.json" <<'PY'

@@ -18,60 +18,23 @@
 # the coalesce case, default 1000), FLUSH (its --flush-interval, default 10ms).
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ssebench-bench.XXXXXX")}
 PORT=${PORT:-29600}
+# shellcheck source=benchmarks/lib.sh
+. "$(dirname "$0")/../lib.sh"
 DURATION=${DURATION:-10s}
-BIN=$OUT/ssebench
-BASE=http://127.0.0.1:$PORT
-SP= # the server's PID
-CP= # the client's PID
 
-# The per-process fd limit caps HTTP/1.1 subscribers: raise it to the hard
-# limit (20,000 on the dev box) for both processes.
-ulimit -n "$(ulimit -Hn)"
-
-cleanup() {
-	[ -n "$CP" ] && kill "$CP" 2>/dev/null && wait "$CP" 2>/dev/null
-	[ -n "$SP" ] && kill "$SP" 2>/dev/null && wait "$SP" 2>/dev/null
-	return 0
-}
-trap cleanup EXIT
-
-build() {
-	[ -x "$BIN" ] || (cd "$ROOT" && go build -o "$BIN" ./cmd/ssebench)
-}
-
-# start_server FLAGS...: start `ssebench serve` and wait until it answers.
-start_server() {
-	"$BIN" serve --addr "127.0.0.1:$PORT" "$@" >"$OUT/serve.log" 2>&1 &
-	SP=$!
-	for _ in $(seq 100); do
-		curl -sf "$BASE/healthz" >/dev/null 2>&1 && return 0
-		kill -0 "$SP" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "server did not start:" >&2
-	cat "$OUT/serve.log" >&2
-	exit 1
-}
-
-# stop_server: SIGTERM, as an operator would; it must exit within its
-# --shutdown-timeout (5s) plus a little.
-stop_server() {
-	kill -TERM "$SP"
+# stop_timed: stop the server with SIGTERM and say how long it took; it
+# must exit within its --shutdown-timeout (5s) plus a little.
+stop_timed() {
 	local t0=$SECONDS
+	kill -TERM "$SP"
 	wait "$SP" || echo "  server exit status $?"
 	echo "  server stopped by SIGTERM in $((SECONDS - t0))s or less"
 	SP=
 }
 
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 fds() { ls "/proc/$1/fd" | wc -l; }
 stat_of() { curl -s "$BASE/stats" | jq -r ".$1"; }
-# cpu_ticks PID: utime + stime, in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # wait_subscribers N SECONDS: until the server holds N streams (its own
 # count: the ground truth), or fail.
@@ -109,7 +72,7 @@ idle() {
 	echo "  server RSS ${before} KiB -> ${after} KiB: $(awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN {printf "%.2f", (a - b) / n}') KiB per subscriber"
 	wait "$CP" || true # no events: the client reports nothing measured
 	CP=
-	stop_server
+	stop_timed
 }
 
 # load NAME SERVER_FLAGS -- CLIENT_FLAGS: one run with ssebench as the
@@ -135,7 +98,7 @@ load() {
 	jq -r '"  client: connected \(.subscribers.connected)/\(.subscribers.requested), events \(.events.received) in \(.duration_s)s = \(.events.rate_per_s | floor) deliveries/s, gaps \(.events.gaps), duplicates \(.events.duplicates)\n  fan-out latency: p50 \(.latency_us.fanout.p50 / 1000) ms, p99 \(.latency_us.fanout.p99 / 1000) ms, p99.9 \(.latency_us.fanout.p999 / 1000) ms, max \(.latency_us.fanout.max / 1000) ms\n  self-check: \(.self_check)\n  warnings: \(.warnings)"' "$OUT/$name.json"
 	curl -s "$BASE/stats" | jq -r '"  server: events_published \(.events_published), frames_written \(.frames_written), flushes \(.flushes) (\((.frames_written / ([.flushes, 1] | max)) * 10 | floor / 10) events/flush), slow_disconnects \(.slow_disconnects), dropped \(.dropped)"'
 	echo "  server CPU over the whole run: $(awk -v c="$((c1 - c0))" -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f%%", 100 * c / hz / (b - a)}') of one core; box: $(nproc) cores"
-	stop_server
+	stop_timed
 }
 
 case_idle_h1() { idle h1 "${1:-19000}" --max-dials 512; }
