@@ -57,11 +57,12 @@ type publisher struct {
 	table   *seqTable
 	clock   *steadyClock
 
-	// The audience: streams held now and the epoch of the last join,
-	// leave or send (publisher_audience.go).
-	aud   sync.Mutex
-	audN  int
-	epoch uint64
+	// The audience: each slot's place in it, the streams held now and
+	// the epoch of the last join, leave or send (publisher_audience.go).
+	members []member
+	aud     sync.Mutex
+	audN    int
+	epoch   uint64
 	// duplicates counts markers a subscriber received again; replayed,
 	// events published before the stream that delivered them joined.
 	duplicates, replayed atomic.Uint64
@@ -90,13 +91,22 @@ var (
 	errDrainDeadline  = errors.New("not sent or answered within --publish-drain after the steady state: every --publish-concurrency worker was busy")
 )
 
-var _ LatencySource = (*publisher)(nil)
+var (
+	_ LatencySource = (*publisher)(nil)
+	_ ActiveSource  = (*publisher)(nil)
+)
 
-// newPublisher returns the publisher of cfg, or nil without PublishURL.
-func newPublisher(cfg *Config) (*publisher, error) {
+// newActiveSource returns the run's active source: the publisher of cfg
+// with PublishURL, else noActive.
+func newActiveSource(cfg *Config) (ActiveSource, error) {
 	if cfg.PublishURL == "" {
-		return nil, nil
+		return noActive{}, nil
 	}
+	return newPublisher(cfg)
+}
+
+// newPublisher returns the publisher of cfg, which has a PublishURL.
+func newPublisher(cfg *Config) (*publisher, error) {
 	o := cfg.LatencyOptions.withDefaults()
 	header, host, err := publishHeader(o.PublishHeader)
 	if err != nil {
@@ -122,6 +132,7 @@ func newPublisher(cfg *Config) (*publisher, error) {
 		body:    body,
 		runID:   hex.EncodeToString(id[:]),
 		base:    time.Now(),
+		members: make([]member, cfg.Subscribers),
 		clock:   newSteadyClock(),
 		latency: result.NewLatencyHistogram(),
 	}
@@ -169,10 +180,19 @@ func (p *publisher) Latency(data []byte, received time.Time) (time.Duration, boo
 	return received.Sub(p.base) - time.Duration(e.sentNS.Load()-1), true
 }
 
-// steady tells the publisher the steady state began (on) or ended at now.
-// The first call starts the workers. It must not block: it runs on the
+// HeaderHold implements ActiveSource: some servers answer a subscription
+// only once there is an event, and the publisher publishes only in the
+// steady state.
+func (p *publisher) HeaderHold() time.Duration { return headerHoldGrace }
+
+// Drains implements ActiveSource: Finish keeps the streams open for the
+// events still in flight.
+func (p *publisher) Drains() bool { return true }
+
+// Steady implements ActiveSource: the steady state began (on) or ended at
+// now. The first call starts the workers. It must not block: it runs on the
 // runner's schedule driver.
-func (p *publisher) steady(ctx context.Context, on bool, now time.Time) {
+func (p *publisher) Steady(ctx context.Context, on bool, now time.Time) {
 	p.clock.set(on, now)
 	if !on {
 		return

@@ -34,6 +34,39 @@ type streamEpochs struct {
 	up, prevUp, prevDown uint64
 }
 
+// member is one subscriber slot's place in the audience: the epochs of its
+// streams and the markers it received. Only the slot's session goroutine
+// touches it.
+type member struct {
+	epochs streamEpochs
+	seen   seenSet
+}
+
+// Join implements ActiveSource: slot's stream joins the audience.
+func (p *publisher) Join(slot int) {
+	p.members[slot].epochs.up = p.join()
+}
+
+// Leave implements ActiveSource: slot's stream leaves the audience.
+func (p *publisher) Leave(slot int) {
+	m := &p.members[slot]
+	m.epochs = streamEpochs{prevUp: m.epochs.up, prevDown: p.leave()}
+}
+
+// Deliver implements ActiveSource: it judges the event against slot's
+// streams and the markers the slot already had (deliver).
+func (p *publisher) Deliver(slot int, data []byte, at time.Time) (d time.Duration, replayed, ok bool) {
+	m := &p.members[slot]
+	d, kind := p.deliver(&m.seen, data, at, m.epochs)
+	switch kind {
+	case deliveryLive:
+		return d, false, true
+	case deliveryReplayed:
+		return d, true, true
+	}
+	return 0, false, false
+}
+
 // join adds a stream to the audience and returns its epoch.
 func (p *publisher) join() uint64 {
 	p.aud.Lock()

@@ -12,7 +12,7 @@ import (
 // every published event.
 const deliveryPoll = 5 * time.Millisecond
 
-// finish ends publishing with the steady state at end, lets requests that
+// Finish implements ActiveSource: it ends publishing with the steady state at end, lets requests that
 // were due or in flight complete, then keeps the streams open until every
 // subscriber holding a stream when an event was sent has received it, for
 // at most PublishDrain after end in all. The runner calls it from the
@@ -27,7 +27,7 @@ const deliveryPoll = 5 * time.Millisecond
 // ratio is then exactly 1 when nothing was lost), or it was sent at least
 // PublishDrain before the streams closed, so that it had that long to
 // arrive (an interrupted run, or one that lost events).
-func (p *publisher) finish(ctx context.Context, end time.Time) {
+func (p *publisher) Finish(ctx context.Context, end time.Time) {
 	p.clock.end(end)
 	if p.ctx == nil {
 		return // the steady state never began: nothing was published
@@ -112,19 +112,21 @@ func (p *publisher) awaitDeliveries(ctx context.Context, deadline time.Time) boo
 	}
 }
 
-// fill puts the publish figures and the delivery ratio into rep, with
-// warnings for what makes them incomplete. Call it after finish.
-func (p *publisher) fill(rep *result.Report) error {
+// Report implements ActiveSource: the publish figures and the delivery
+// counts (the report's delivery ratio is Deliveries ÷ ExpectedDeliveries,
+// absent when nothing counted), with warnings for what makes them
+// incomplete. Call it after Finish.
+func (p *publisher) Report(durationS float64, interrupted bool) (*result.Publish, []result.Warning, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	lat, err := result.Summarize(p.latency)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	rep.Publish = &result.Publish{Sent: p.sent, Failed: p.failed, LatencyUS: lat,
+	pub := &result.Publish{Sent: p.sent, Failed: p.failed, LatencyUS: lat,
 		Duplicates: p.duplicates.Load(), Replayed: p.replayed.Load()}
-	if rep.DurationS > 0 {
-		rep.Publish.RatePerS = float64(p.sent) / rep.DurationS
+	if durationS > 0 {
+		pub.RatePerS = float64(p.sent) / durationS
 	}
 	var matched, counted, unsettled, delivered, expected uint64
 	p.table.each(func(_ int, e *pubEntry) {
@@ -148,28 +150,28 @@ func (p *publisher) fill(rep *result.Report) error {
 		expected += uint64(e.expect.Load())
 	})
 	if expected > 0 {
-		r := float64(delivered) / float64(expected)
-		rep.DeliveryRatio = &r
-		rep.Publish.Deliveries, rep.Publish.ExpectedDeliveries = delivered, expected
+		pub.Deliveries, pub.ExpectedDeliveries = delivered, expected
 	}
 
+	var warns []result.Warning
+	warn := func(code, msg string) { warns = append(warns, result.Warning{Code: code, Message: msg}) }
 	if p.failed > 0 {
-		rep.Warn(result.WarnPublishFailed, fmt.Sprintf("%d of %d publish requests failed (first: %s)", p.failed, p.sent+p.failed, p.firstErr))
+		warn(result.WarnPublishFailed, fmt.Sprintf("%d of %d publish requests failed (first: %s)", p.failed, p.sent+p.failed, p.firstErr))
 	}
 	switch {
 	case p.sent > 0 && matched == 0:
-		rep.Warn(result.WarnPublishNotDelivered, fmt.Sprintf("none of the %d events ssebench published reached a subscriber with its marker (%s<seq>): check that --publish-url publishes to the stream the subscribers read and that the server passes the body through", p.sent, p.prefixS))
+		warn(result.WarnPublishNotDelivered, fmt.Sprintf("none of the %d events ssebench published reached a subscriber with its marker (%s<seq>): check that --publish-url publishes to the stream the subscribers read and that the server passes the body through", p.sent, p.prefixS))
 	case counted+unsettled < p.sent:
-		rep.Warn(result.WarnPublishPartial, fmt.Sprintf("the delivery ratio counts the %d of %d published events that were sent at least %s (--publish-drain) before the streams closed", counted, p.sent, p.o.PublishDrain))
+		warn(result.WarnPublishPartial, fmt.Sprintf("the delivery ratio counts the %d of %d published events that were sent at least %s (--publish-drain) before the streams closed", counted, p.sent, p.o.PublishDrain))
 	}
 	if d := p.duplicates.Load(); d > 0 {
-		rep.Warn(result.WarnPublishDuplicates, fmt.Sprintf("subscribers received %d published events they already had (the server repeated them); the delivery ratio counts each event once per subscriber", d))
+		warn(result.WarnPublishDuplicates, fmt.Sprintf("subscribers received %d published events they already had (the server repeated them); the delivery ratio counts each event once per subscriber", d))
 	}
 	if unsettled > 0 {
-		rep.Warn(result.WarnPublishUnsettled, fmt.Sprintf("%d published events were in flight while subscribers joined or left, so who should have got them is unknown; the delivery ratio leaves them out", unsettled))
+		warn(result.WarnPublishUnsettled, fmt.Sprintf("%d published events were in flight while subscribers joined or left, so who should have got them is unknown; the delivery ratio leaves them out", unsettled))
 	}
-	if !p.complete && !rep.Interrupted && matched > 0 {
-		rep.Warn(result.WarnPublishIncomplete, fmt.Sprintf("some subscribers still lacked published events %s (--publish-drain) after the steady state; the delivery ratio counts them as lost", p.o.PublishDrain))
+	if !p.complete && !interrupted && matched > 0 {
+		warn(result.WarnPublishIncomplete, fmt.Sprintf("some subscribers still lacked published events %s (--publish-drain) after the steady state; the delivery ratio counts them as lost", p.o.PublishDrain))
 	}
-	return nil
+	return pub, warns, nil
 }

@@ -38,19 +38,15 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	agg := newAggregator(cfg.Subscribers, start, cfg.Interval, pl)
 	agg.slowDown = cfg.slowCollect
 
-	// Publisher mode: ssebench publishes the events itself, in the steady
-	// state only, and is their latency source (publisher.go).
-	pub, err := newPublisher(&cfg)
+	// The active source takes part in the run (active.go): in publisher
+	// mode ssebench publishes the events itself, in the steady state only,
+	// and is their latency source (publisher.go). Without one its hooks
+	// do nothing.
+	act, err := newActiveSource(&cfg)
 	if err != nil {
 		return nil, err
 	}
-	if pub != nil {
-		cfg.Latency = pub
-	}
-	var holdGrace time.Duration
-	if pub != nil {
-		holdGrace = headerHoldGrace // some servers answer only once there is an event
-	}
+	cfg.active = act
 
 	// subCtx ends every stream; it is cancelled when the schedule ends or
 	// the caller cancels ctx.
@@ -84,7 +80,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 		unsent:     subs.unsent.Load,
 		allFailed:  subs.allFailed,
 		failed:     subs.streamless.Load,
-		holdGrace:  holdGrace,
+		holdGrace:  act.HeaderHold(),
 		steady: func(on bool, now time.Time) {
 			p := phaseRamp
 			switch n := drv.target.Load(); {
@@ -95,9 +91,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 			}
 			pl.record(p, now)
 			sc.window(on, now)
-			if pub != nil {
-				pub.steady(ctx, on, now)
-			}
+			act.Steady(ctx, on, now)
 		},
 	}
 
@@ -125,19 +119,17 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	interrupted := res.Interrupted
 	// end is the drive's own: when the steady state had lasted
 	// cfg.Duration, even if the driver noticed late. What arrives later is
-	// outside the steady state (ramp-down), except in publisher mode,
-	// where the drain is for the events published in the steady state.
+	// outside the steady state (ramp-down), except when the active source
+	// drains: the drain is for the events published in the steady state.
 	end := res.End
-	if res.Open && pub == nil {
+	if res.Open && !act.Drains() {
 		pl.record(phaseRampDown, end)
 	}
 	pl.end(end)
 	sc.window(false, end)
-	if pub != nil {
-		// Stop publishing; keep the streams open (at most PublishDrain)
-		// for the events still in flight.
-		pub.finish(ctx, end)
-	}
+	// The publisher stops publishing and keeps the streams open (at most
+	// PublishDrain) for the events still in flight.
+	act.Finish(ctx, end)
 	stopSubs()
 	subs.wait()
 	close(stopAgg)
@@ -167,7 +159,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	}
 	if res.HeldHeaders > 0 {
 		rep.Warn(result.WarnHeadersHeld, fmt.Sprintf("publishing began with %d subscribers still waiting for response headers, %s after every request was out with no answer: the server held its response headers until its first event; their connect time includes that wait",
-			res.HeldHeaders, headerHoldGrace))
+			res.HeldHeaders, act.HeaderHold()))
 	}
 	if rep.Subscribers.Connected == 0 {
 		return rep, ErrNothingMeasured
@@ -232,14 +224,22 @@ func buildReport(cfg *Config, agg *aggregator, start, end time.Time, interrupted
 	if rep.LatencyUS.FirstEvent, err = result.Summarize(agg.firstEvent); err != nil {
 		return nil, err
 	}
+	rep.LatencySource = cfg.activeSource().Name()
 	if cfg.Latency != nil {
 		rep.LatencySource = cfg.Latency.Name()
 	}
 	addWarnings(cfg, agg, rep)
-	if p, ok := cfg.Latency.(*publisher); ok {
-		if err := p.fill(rep); err != nil {
-			return nil, err
-		}
+	pub, warns, err := cfg.activeSource().Report(rep.DurationS, rep.Interrupted)
+	if err != nil {
+		return nil, err
+	}
+	rep.Publish = pub
+	if pub != nil && pub.ExpectedDeliveries > 0 {
+		r := float64(pub.Deliveries) / float64(pub.ExpectedDeliveries)
+		rep.DeliveryRatio = &r
+	}
+	for _, w := range warns {
+		rep.Warn(w.Code, w.Message)
 	}
 	if err := agg.fillShape(cfg, rep, end.Sub(start)); err != nil {
 		return nil, err
@@ -256,7 +256,7 @@ func addWarnings(cfg *Config, agg *aggregator, rep *result.Report) {
 	if rep.Interrupted {
 		rep.Warn(result.WarnInterrupted, fmt.Sprintf("the run was interrupted after %.1fs of steady state; figures cover only that", rep.DurationS))
 	}
-	if cfg.Latency == nil {
+	if cfg.Latency == nil && cfg.activeSource().Name() == "" {
 		rep.Warn(result.WarnNoLatencySource, "fan-out latency was not measured: no latency source for this target")
 	} else if steady.c.events > 0 && steady.fanout.TotalCount() == 0 {
 		rep.Warn(result.WarnNoStamp, "fan-out latency was not measured: no event carried a publish time the latency source could read")
