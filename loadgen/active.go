@@ -2,8 +2,10 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/ssebench/ssebench/loadgen/publish"
 	"github.com/ssebench/ssebench/reports/result"
 )
 
@@ -76,6 +78,38 @@ func (noActive) Steady(context.Context, bool, time.Time) {}
 func (noActive) Finish(context.Context, time.Time)       {}
 func (noActive) Report(float64, bool) (*result.Publish, []result.Warning, error) {
 	return nil, nil, nil
+}
+
+var _ ActiveSource = (*publish.Publisher)(nil)
+
+// newActiveSource returns the run's active source: in publisher mode
+// (PublishURL) the publisher of cfg, which has its defaults; else noActive.
+func newActiveSource(cfg *Config) (ActiveSource, error) {
+	if cfg.PublishURL == "" {
+		return noActive{}, nil
+	}
+	o := cfg.LatencyOptions.withDefaults()
+	steady := cfg.Duration
+	if len(cfg.Stages) > 0 {
+		steady = cfg.Stages.Duration()
+	}
+	p, err := publish.New(publish.Options{
+		URL:         o.PublishURL,
+		Method:      o.PublishMethod,
+		Header:      o.PublishHeader,
+		Body:        o.PublishBody,
+		Rate:        o.PublishRate,
+		Concurrency: o.PublishConcurrency,
+		Timeout:     o.PublishTimeout,
+		Drain:       o.PublishDrain,
+		Steady:      steady,
+		Slots:       cfg.Subscribers,
+		TLS:         cfg.TLSOptions(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: %w", err)
+	}
+	return p, nil
 }
 
 // activeSource returns the run's active source, noActive without one.

@@ -38,7 +38,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 
 	// The active source takes part in the run (active.go): in publisher
 	// mode ssebench publishes the events itself, in the steady state only,
-	// and is their latency source (publisher.go). Without one its hooks
+	// and is their latency source (package publish). Without one its hooks
 	// do nothing.
 	act, err := newActiveSource(&cfg)
 	if err != nil {

@@ -1,4 +1,4 @@
-package loadgen
+package publish
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 // on the subscribers' side: finding the marker in an event whose server
 // wrapped the published body in its own JSON, and looking up its send time.
 func BenchmarkPublisher_Latency(b *testing.B) {
-	p := &publisher{base: time.Now(), n: 1 << 20, table: newSeqTable(1 << 20)}
+	p := &Publisher{base: time.Now(), n: 1 << 20, table: newSeqTable(1 << 20)}
 	p.prefixS = "ssebench-0a1b2c3d4e5f-"
 	p.prefix = []byte(p.prefixS)
 	p.table.entry(123456).sentNS.Store(1)
@@ -32,7 +32,7 @@ func BenchmarkPublisher_Latency(b *testing.B) {
 // its subscriber, as in a run without duplicates.
 func BenchmarkPublisher_deliver(b *testing.B) {
 	const n = 1 << 16
-	p := &publisher{base: time.Now(), n: n, table: newSeqTable(n)}
+	p := &Publisher{base: time.Now(), n: n, table: newSeqTable(n)}
 	p.prefixS = "ssebench-0a1b2c3d4e5f-"
 	p.prefix = []byte(p.prefixS)
 	datas := make([][]byte, n)
