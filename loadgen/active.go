@@ -12,10 +12,12 @@ import (
 // An ActiveSource is a latency source that takes part in the run instead of
 // reading a stamp the events carry: it publishes the events itself (publisher
 // mode), keeps the audience of streams expected to receive them, judges each
-// delivery, and contributes its own part of the report. The runner asks
-// Config for it once (activeSource) and wires it into the driver, the
-// subscribers and the report; a run without one gets noActive, whose hooks do
-// nothing, so neither the runner nor the subscriber special-cases the mode.
+// delivery, and contributes its own part of the report. Run makes it once
+// (newActiveSource) and wires it into the driver, the subscribers (through
+// Config.activeSource) and the report builder; a run without one gets
+// noActive, whose hooks do nothing, so neither the runner nor the
+// subscriber special-cases the mode. The Publisher of package publish is
+// the one implementation.
 //
 // Slots are the subscriber positions of the run, 0 to Config.Subscribers-1.
 // Join, Leave and Deliver for one slot are called by that slot's session

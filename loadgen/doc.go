@@ -8,12 +8,15 @@
 // Subscriber goroutine per slot (subscriber.go, reconnect.go, redirect.go),
 // the Recorder (recorder.go), the Aggregator (aggregator*.go) and the
 // reportBuilder (report.go), which assembles the result.Report from the
-// values every part returns. Around it: package transport builds, secures
-// and dials every request; package sse reads the wire; package ids reads
-// the event ids; package stamp reads a publish time the events carry
-// (a passive LatencySource); package publish is publisher mode (an
-// ActiveSource); package result (reports/result) is the schema the run
-// produces. The renderers (package reports) are not linked.
+// values every part returns. Around it: package transport builds every
+// subscription request and secures and dials every connection; package
+// sse reads the wire; package ids reads the event ids; package stamp reads
+// a publish time the events carry (a passive LatencySource); package
+// publish is publisher mode (an ActiveSource); package result
+// (reports/result) is the schema the run produces. Package capacity (the
+// limits search) and package shard build on the engine; package h2sub is
+// the frame-level HTTP/2 client. The renderers (package reports) are not
+// linked.
 //
 // A Schedule says how many subscribers should hold a stream at each moment:
 // all at once, a linear ramp (Config.Ramp, Config.ConnectRate) then a hold,
@@ -38,8 +41,9 @@
 // only later, and the run still ends when the steady state has lasted
 // Config.Duration: the driver never waits for aggregation.
 //
-// Every request a subscriber or the publisher sends is built, checked and
-// secured by package transport, as the capacity probes' are.
+// Every subscription request is built, checked and secured by package
+// transport, as the capacity probes' are; the publish requests share its
+// TLS settings and dialer.
 //
 // A stream that ends is reconnected as EventSource does (reconnect.go), and
 // a self-check (selfcheck.go) tells when the load generator, not the server,

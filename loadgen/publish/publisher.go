@@ -38,7 +38,7 @@ import (
 // went out (coordinated omission: a stalled server cannot hide behind the
 // requests it kept ssebench from sending).
 //
-// Every subscriber calls Latency for every event, concurrently: it searches
+// Every subscriber calls Deliver for every event, concurrently: it searches
 // the data for "ssebench-<run id>-", reads the seq after it, and subtracts
 // the seq's send time from the receive time, both on the monotonic clock of
 // this process, so the figure is true whatever the server's clock says.
@@ -102,7 +102,7 @@ type Options struct {
 	// Host. With the DefaultBody template and no Content-Type, requests
 	// carry Content-Type: application/json.
 	Header map[string][]string
-	// Body is the body template (ParseBody): {marker} and the other
+	// Body is the body template (CheckBody): {marker} and the other
 	// placeholders are replaced per request.
 	Body string
 	// Rate is the publishes per second: request k (from 0) is due when
