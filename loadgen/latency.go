@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen/publish"
+	"github.com/ssebench/ssebench/loadgen/stamp"
 )
 
 // A LatencySource measures an event's fan-out latency (publish to receive)
@@ -26,6 +27,8 @@ type LatencySource interface {
 	// Name describes the source for the report, e.g. "reference".
 	Name() string
 }
+
+var _ LatencySource = stamp.WallClock{}
 
 // Defaults for LatencyOptions' zero values (publisher mode).
 const (
