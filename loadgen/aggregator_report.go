@@ -1,60 +1,95 @@
 package loadgen
 
 import (
-	"fmt"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/ssebench/ssebench/reports/result"
 )
 
-// fillShape fills the report's figures about the load's shape and
-// reconnections: the ramp (everything outside the steady state over a run of
-// runLen), reconnects and the events they lost, the per-subscriber, headers,
-// inter-event and reconnect distributions, and the warnings they call for.
-// Call it after the last collect.
-func (a *aggregator) fillShape(cfg *Config, rep *result.Report, runLen time.Duration) error {
+// aggSummary is the aggregator's part of the report: the steady state's
+// counts and distributions, the ramp's, and the figures the report's
+// warnings are judged by. reportBuilder puts it in the Report.
+type aggSummary struct {
+	// durationS is the steady state's length, s.
+	durationS   float64
+	subscribers result.Subscribers // Connected, Failed, Dropped, Reconnects
+	events      result.Events      // without the id scheme (idsSummary)
+	latency     result.Latencies
+	perSub      result.Latency
+	ramp        *result.Phase
+	errs        map[string]int64
+	samples     map[string]string
+	intervals   []result.Interval
+
+	// For the warnings: steady-state events with no readable stamp,
+	// latencies out of range, and whether a steady state happened.
+	noStamp    bool
+	outOfRange uint64
+	steady     bool
+}
+
+// summary returns the aggregator's totals for a run that began at a.start
+// and whose steady state ended at end. Call it after the last collect and
+// once everConn and failed are set.
+func (a *aggregator) summary(end time.Time) (aggSummary, error) {
 	steady, ramp := &a.totals[phaseSteady], &a.totals[phaseRamp]
-	steadyD, _ := a.steadyElapsed(a.start.Add(runLen))
-	fanout, err := result.Summarize(ramp.fanout)
-	if err != nil {
-		return err
+	steadyD, _ := a.steadyElapsed(end)
+	s := aggSummary{
+		durationS: steadyD.Seconds(),
+		subscribers: result.Subscribers{
+			Connected: a.everConn,
+			Failed:    a.failed,
+			Dropped:   a.dropped,
+		},
+		events: result.Events{
+			Received:        steady.c.events,
+			Bytes:           steady.c.bytes,
+			Gaps:            steady.c.gaps,
+			Duplicates:      steady.c.duplicates,
+			Comments:        steady.c.comments,
+			LostOnReconnect: steady.c.lost,
+		},
+		errs:       a.errs,
+		samples:    a.samples,
+		intervals:  a.series,
+		noStamp:    steady.c.events > 0 && steady.fanout.TotalCount() == 0,
+		outOfRange: steady.c.latencyOutOfRange,
+		steady:     steadyD > 0,
 	}
-	rep.Ramp = &result.Phase{
-		DurationS: max(0, (runLen - steadyD).Seconds()),
-		Events:    ramp.c.events,
-		FanoutUS:  fanout,
+	if w := s.durationS; w > 0 {
+		s.events.RatePerS = float64(steady.c.events) / w
+		s.events.BytesPerS = float64(steady.c.bytes) / w
 	}
-	rep.Events.LostOnReconnect = steady.c.lost
 	a.connMu.Lock()
-	rep.Subscribers.Reconnects = a.reconnects
+	s.subscribers.Reconnects = a.reconnects
 	a.connMu.Unlock()
+
+	rampFanout, err := result.Summarize(ramp.fanout)
+	if err != nil {
+		return s, err
+	}
+	s.ramp = &result.Phase{
+		DurationS: max(0, (end.Sub(a.start) - steadyD).Seconds()),
+		Events:    ramp.c.events,
+		FanoutUS:  rampFanout,
+	}
 	for _, f := range []struct {
 		dst *result.Latency
 		h   *hdrhistogram.Histogram
 	}{
-		{&rep.LatencyUS.Headers, a.headers},
-		{&rep.LatencyUS.Reconnect, a.reconnect},
-		{&rep.LatencyUS.InterEvent, a.interEvent()},
-		{&rep.PerSubscriberEvents, a.perSubscriber()},
+		{&s.latency.Fanout, steady.fanout},
+		{&s.latency.Connect, a.connect},
+		{&s.latency.FirstEvent, a.firstEvent},
+		{&s.latency.Headers, a.headers},
+		{&s.latency.Reconnect, a.reconnect},
+		{&s.latency.InterEvent, a.interEvent()},
+		{&s.perSub, a.perSubscriber()},
 	} {
 		if *f.dst, err = result.Summarize(f.h); err != nil {
-			return err
+			return s, err
 		}
 	}
-
-	if steadyD == 0 && !rep.Interrupted {
-		rep.Warn(result.WarnNoSteadyState, "the run had no steady state (no hold above 0 subscribers once every subscriber had an answer): the headline figures are empty; see ramp")
-	}
-	if n := rep.Subscribers.Dropped; n > 0 {
-		why := "no reconnection succeeded before the end"
-		if cfg.NoReconnect {
-			why = "--no-reconnect was set"
-		}
-		rep.Warn(result.WarnSessionsDropped, fmt.Sprintf("%d subscriber sessions lost their stream and did not get it back (%s); see errors", n, why))
-	}
-	if n := a.errs[ClassNoContent]; n > 0 {
-		rep.Warn(result.WarnServerSaidStop, fmt.Sprintf("the server answered 204 No Content %d times, telling those subscribers to stop reconnecting", n))
-	}
-	return nil
+	s.latency.Replayed, err = a.replay.summary()
+	return s, err
 }

@@ -90,6 +90,9 @@ type Config struct {
 	// slowCollect, set by tests, runs at the start of every aggregation:
 	// it stands for an aggregator that falls behind.
 	slowCollect func()
+	// active is the run's ActiveSource (publisher mode), set once by Run;
+	// nil means none (activeSource).
+	active ActiveSource
 }
 
 // withDefaults returns c with zero values replaced by the defaults.

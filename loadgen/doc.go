@@ -1,7 +1,22 @@
 // Package loadgen opens and holds many Server-Sent Events subscriptions
 // against one endpoint and records what arrives.
 //
-//	Schedule ─► driver ─► subscriber (one goroutine each) ─► sse.Reader ─► Recorder ─► Aggregator ─► *reports.Report
+//	Schedule ─► Runner ─► Subscriber ─► sse.Reader ─► Recorder ─► Aggregator ─► Result
+//
+// The engine is this package: the Schedule (schedule.go) and its driver
+// (schedule_driver.go, schedule_slots.go), the Runner (runner.go), one
+// Subscriber goroutine per slot (subscriber.go, reconnect.go, redirect.go),
+// the Recorder (recorder.go), the Aggregator (aggregator*.go) and the
+// reportBuilder (report.go), which assembles the result.Report from the
+// values every part returns. Around it: package transport builds every
+// subscription request and secures and dials every connection; package
+// sse reads the wire; package ids reads the event ids; package stamp reads
+// a publish time the events carry (a passive LatencySource); package
+// publish is publisher mode (an ActiveSource); package result
+// (reports/result) is the schema the run produces. Package capacity (the
+// limits search) and package shard build on the engine; package h2sub is
+// the frame-level HTTP/2 client. The renderers (package reports) are not
+// linked.
 //
 // A Schedule says how many subscribers should hold a stream at each moment:
 // all at once, a linear ramp (Config.Ramp, Config.ConnectRate) then a hold,
@@ -26,8 +41,9 @@
 // only later, and the run still ends when the steady state has lasted
 // Config.Duration: the driver never waits for aggregation.
 //
-// Every request a subscriber or the publisher sends is built, checked and
-// secured by package transport, as the capacity probes' are.
+// Every subscription request is built, checked and secured by package
+// transport, as the capacity probes' are; the publish requests share its
+// TLS settings and dialer.
 //
 // A stream that ends is reconnected as EventSource does (reconnect.go), and
 // a self-check (selfcheck.go) tells when the load generator, not the server,
@@ -38,13 +54,16 @@
 // kept out of the fan-out latency (replay.go).
 //
 // Fan-out latency comes from a LatencySource (Config.Latency). A
-// WallClockStamp subtracts the publish time the server put in each event
-// (the reference server's pub_ns, or a JSON field) from the receive time:
-// both are wall-clock readings, comparable only on one host or between hosts
-// with synchronised clocks. In publisher mode (publisher.go) ssebench
-// publishes marked events itself and matches each delivery to its send time
-// on its own monotonic clock, which makes any pub/sub server measurable
-// without trusting its clock.
+// stamp.WallClock subtracts the publish time the server put in each event
+// (the reference server's pub_ns, or a JSON field: stamp.NewJSON) from the
+// receive time: both are wall-clock readings, comparable only on one host
+// or between hosts with synchronised clocks. In publisher mode
+// (Config.PublishURL) the run has an ActiveSource instead (active.go,
+// package publish): ssebench publishes marked events itself and matches
+// each delivery to its send time on its own monotonic clock, which makes
+// any pub/sub server measurable without trusting its clock. The runner
+// wires the active source once, into the driver, the subscribers and the
+// report; without one its hooks do nothing.
 //
 // The package does no terminal or file I/O of its own: it returns a report
 // and calls Config.Progress; the command decides what to print and where.

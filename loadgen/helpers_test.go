@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssebench/ssebench/loadgen/stamp"
 	"github.com/ssebench/ssebench/reports/result"
 )
 
@@ -29,7 +30,7 @@ func newTestServer(h http.Handler) *httptest.Server {
 
 // nsStamp is the test latency source: the event data starts with a decimal
 // publish time in Unix nanoseconds, optionally followed by a space.
-var nsStamp = WallClockStamp{Source: "test", Parse: parseNS}
+var nsStamp = stamp.WallClock{Source: "test", Parse: parseNS}
 
 func parseNS(data []byte) (int64, bool) {
 	end := 0

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssebench/ssebench/loadgen/stamp"
 	refserver "github.com/ssebench/ssebench/reference-server"
 )
 
@@ -92,7 +93,7 @@ func TestRun_lostNotice_referenceServer(t *testing.T) {
 			t.Cleanup(func() { cancel(); _ = srv.Close() })
 			proxy := cutProxy(t, addr, 300*time.Millisecond)
 			rep, err := run(t, t.Context(), Config{URL: "http://" + proxy + tt.path, Subscribers: subs, Duration: 2 * time.Second,
-				LatencyOptions: LatencyOptions{Latency: WallClockStamp{Source: "reference", Parse: refserver.ParsePublishTime}}})
+				LatencyOptions: LatencyOptions{Latency: stamp.WallClock{Source: "reference", Parse: refserver.ParsePublishTime}}})
 			if err != nil {
 				t.Fatal(err)
 			}

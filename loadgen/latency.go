@@ -7,10 +7,15 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/ssebench/ssebench/loadgen/publish"
+	"github.com/ssebench/ssebench/loadgen/stamp"
 )
 
 // A LatencySource measures an event's fan-out latency (publish to receive)
-// from what the event carries.
+// from what the event carries: a passive source, such as package stamp's
+// WallClock and NewJSON. (An ActiveSource, publisher mode, takes part in
+// the run instead.)
 type LatencySource interface {
 	// Latency returns the latency of an event with this data, received at
 	// received. ok is false when the event carries nothing this source can
@@ -23,28 +28,7 @@ type LatencySource interface {
 	Name() string
 }
 
-// WallClockStamp is a LatencySource for events that carry their publish
-// time as a wall-clock reading: Parse extracts it in Unix nanoseconds. The
-// latency is then only as true as the clocks of the publishing and the
-// receiving hosts are in step (exact on one host).
-type WallClockStamp struct {
-	// Source names the stamp format for the report.
-	Source string
-	// Parse extracts the publish time, in Unix nanoseconds, from the data.
-	Parse func(data []byte) (unixNano int64, ok bool)
-}
-
-// Latency implements LatencySource.
-func (s WallClockStamp) Latency(data []byte, received time.Time) (time.Duration, bool) {
-	ns, ok := s.Parse(data)
-	if !ok {
-		return 0, false
-	}
-	return time.Duration(received.UnixNano() - ns), true
-}
-
-// Name implements LatencySource.
-func (s WallClockStamp) Name() string { return s.Source }
+var _ LatencySource = stamp.WallClock{}
 
 // Defaults for LatencyOptions' zero values (publisher mode).
 const (
@@ -55,7 +39,7 @@ const (
 	DefaultPublishDrain       = 2 * time.Second
 	// DefaultPublishBody is the body template when PublishBody is empty: a
 	// small JSON object carrying the marker. See PublishBody.
-	DefaultPublishBody = `{"ssebench":"{marker}","seq":{seq},"ts_ns":{ts_ns}}`
+	DefaultPublishBody = publish.DefaultBody
 )
 
 // MaxPublishRate bounds PublishRate; it catches typos (an extra zero or
@@ -68,7 +52,7 @@ const MaxPublishRate = 1e6
 // The Publish fields other than PublishURL may only be set with it.
 type LatencyOptions struct {
 	// Latency measures each event's fan-out latency from what the event
-	// carries, e.g. a WallClockStamp or NewJSONStamp. nil means fan-out
+	// carries, e.g. a stamp.WallClock or stamp.NewJSON. nil means fan-out
 	// latency is not measured (and the report says so), unless PublishURL
 	// is set; the two cannot be combined.
 	Latency LatencySource `json:"-"`
@@ -82,7 +66,7 @@ type LatencyOptions struct {
 	// delivery ratio: unique (event, subscriber) deliveries ÷ the
 	// subscribers holding a stream when each event was sent, over the
 	// events whose publish succeeded; it never exceeds 1, and repeated
-	// deliveries are counted apart (publisher_audience.go); telling them
+	// deliveries are counted apart (package publish); telling them
 	// apart costs one bit per published event per subscriber. http or
 	// https.
 	PublishURL string `json:"publish_url,omitempty"`
@@ -162,14 +146,14 @@ func (o *LatencyOptions) validate() []error {
 	} else if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("--publish-url %q: want http[s]://host[:port]/path", o.PublishURL))
 	}
-	if o.PublishMethod != "" && !validToken(o.PublishMethod) {
+	if o.PublishMethod != "" && !publish.ValidMethod(o.PublishMethod) {
 		errs = append(errs, fmt.Errorf("--publish-method %q is not an HTTP method", o.PublishMethod))
 	}
-	if _, _, err := publishHeader(o.PublishHeader); err != nil {
+	if err := publish.CheckHeader(o.PublishHeader); err != nil {
 		errs = append(errs, fmt.Errorf("--publish-header: %w", err))
 	}
 	if o.PublishBody != "" {
-		if _, err := parseBodyTemplate(o.PublishBody); err != nil {
+		if err := publish.CheckBody(o.PublishBody); err != nil {
 			errs = append(errs, fmt.Errorf("--publish-body: %w", err))
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/ssebench/ssebench/loadgen/publish"
 )
 
 // holdHeaders is a ResponseWriter that sends nothing, status line and
@@ -64,8 +66,8 @@ func TestRun_publisher_serverHoldsHeadersUntilFirstEvent(t *testing.T) {
 				t.Errorf("warnings = %q, want one about the held headers", rep.Warnings)
 			}
 			// The connect time includes the wait for the first event.
-			if c := rep.LatencyUS.Connect; c.P50 < headerHoldGrace.Microseconds() {
-				t.Errorf("connect p50 = %d µs, want at least the %s the server held the headers", c.P50, headerHoldGrace)
+			if c := rep.LatencyUS.Connect; c.P50 < publish.HeaderHold.Microseconds() {
+				t.Errorf("connect p50 = %d µs, want at least the %s the server held the headers", c.P50, publish.HeaderHold)
 			}
 		})
 	}

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ssebench/ssebench/loadgen/stamp"
 )
 
 // pubsub is an in-test pub/sub server in the style of nchan or Mercure:
@@ -362,7 +364,7 @@ func TestRun_publisher_failedPublishes(t *testing.T) {
 
 func TestRun_jsonStampNeverFoundSaysSo(t *testing.T) {
 	t.Parallel()
-	src, err := NewJSONStamp("meta.ts")
+	src, err := stamp.NewJSON("meta.ts")
 	if err != nil {
 		t.Fatal(err)
 	}

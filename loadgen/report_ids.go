@@ -1,36 +1,35 @@
 package loadgen
 
 import (
-	"fmt"
-
 	"github.com/ssebench/ssebench/loadgen/ids"
-	"github.com/ssebench/ssebench/reports/result"
 )
 
-// fillIDs puts what the event ids tell into rep: the run's id scheme and
-// resets, and, when the ids are not sequences, drops the gap and duplicate
-// counts (they were counted as though the ids were consecutive, because
-// the scheme is only known at the end) with a warning that says why loss
-// was not measured. It also fills the replayed latency. Call it after the
-// last collect and after fillShape.
-func fillIDs(rep *result.Report, agg *aggregator) error {
+// idsSummary is what the event ids told about the run (package ids): their
+// scheme, the resets in the steady state, and whether loss could be
+// measured at all. reportBuilder puts it in the Report.
+type idsSummary struct {
+	scheme string
+	resets uint64
+	// measurable is false when the ids are not sequences: the gap and
+	// duplicate counts (counted as though they were, because the scheme is
+	// only known at the end) are then dropped.
+	measurable bool
+	// nonSequence is true when some event carried an id that is not a plain
+	// sequence, or none: the report then says why loss was not measured.
+	nonSequence bool
+}
+
+// idsOf returns what agg's event ids tell. Call it after the last collect.
+func idsOf(agg *aggregator) idsSummary {
 	var t ids.Tally
 	for i := range agg.totals {
 		t.Add(agg.totals[i].c.ids)
 	}
 	scheme := ids.SchemeOf(t)
-	rep.Events.IDScheme = scheme
-	rep.Events.IDResets = agg.totals[phaseSteady].c.idResets
-	if !ids.Measurable(scheme) {
-		rep.Events.Gaps, rep.Events.Duplicates, rep.Events.LostOnReconnect = 0, 0, 0
-		if t.Plain+t.Composite+t.Opaque+t.NoID > 0 {
-			rep.Warn(result.WarnLossNotMeasured, fmt.Sprintf("event loss was not measured (gaps, duplicates, loss ratio): %s", ids.Why(scheme)))
-		}
+	return idsSummary{
+		scheme:      scheme,
+		resets:      agg.totals[phaseSteady].c.idResets,
+		measurable:  ids.Measurable(scheme),
+		nonSequence: t.Plain+t.Composite+t.Opaque+t.NoID > 0,
 	}
-	if n := rep.Events.IDResets; n > 0 {
-		rep.Warn(result.WarnIDResets, fmt.Sprintf("event ids started again from a lower number %d times after a reconnect (a server restart?); counting went on from the new ids", n))
-	}
-	var err error
-	rep.LatencyUS.Replayed, err = agg.replay.summary()
-	return err
 }

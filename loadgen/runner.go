@@ -3,8 +3,6 @@ package loadgen
 import (
 	"bufio"
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"runtime"
 	"time"
@@ -38,19 +36,15 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	agg := newAggregator(cfg.Subscribers, start, cfg.Interval, pl)
 	agg.slowDown = cfg.slowCollect
 
-	// Publisher mode: ssebench publishes the events itself, in the steady
-	// state only, and is their latency source (publisher.go).
-	pub, err := newPublisher(&cfg)
+	// The active source takes part in the run (active.go): in publisher
+	// mode ssebench publishes the events itself, in the steady state only,
+	// and is their latency source (package publish). Without one its hooks
+	// do nothing.
+	act, err := newActiveSource(&cfg)
 	if err != nil {
 		return nil, err
 	}
-	if pub != nil {
-		cfg.Latency = pub
-	}
-	var holdGrace time.Duration
-	if pub != nil {
-		holdGrace = headerHoldGrace // some servers answer only once there is an event
-	}
+	cfg.active = act
 
 	// subCtx ends every stream; it is cancelled when the schedule ends or
 	// the caller cancels ctx.
@@ -84,7 +78,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 		unsent:     subs.unsent.Load,
 		allFailed:  subs.allFailed,
 		failed:     subs.streamless.Load,
-		holdGrace:  holdGrace,
+		holdGrace:  act.HeaderHold(),
 		steady: func(on bool, now time.Time) {
 			p := phaseRamp
 			switch n := drv.target.Load(); {
@@ -95,9 +89,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 			}
 			pl.record(p, now)
 			sc.window(on, now)
-			if pub != nil {
-				pub.steady(ctx, on, now)
-			}
+			act.Steady(ctx, on, now)
 		},
 	}
 
@@ -125,19 +117,17 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	interrupted := res.Interrupted
 	// end is the drive's own: when the steady state had lasted
 	// cfg.Duration, even if the driver noticed late. What arrives later is
-	// outside the steady state (ramp-down), except in publisher mode,
-	// where the drain is for the events published in the steady state.
+	// outside the steady state (ramp-down), except when the active source
+	// drains: the drain is for the events published in the steady state.
 	end := res.End
-	if res.Open && pub == nil {
+	if res.Open && !act.Drains() {
 		pl.record(phaseRampDown, end)
 	}
 	pl.end(end)
 	sc.window(false, end)
-	if pub != nil {
-		// Stop publishing; keep the streams open (at most PublishDrain)
-		// for the events still in flight.
-		pub.finish(ctx, end)
-	}
+	// The publisher stops publishing and keeps the streams open (at most
+	// PublishDrain) for the events still in flight.
+	act.Finish(ctx, end)
 	stopSubs()
 	subs.wait()
 	close(stopAgg)
@@ -156,18 +146,13 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 		late:     agg.late,
 	})
 
-	rep, err := buildReport(&cfg, agg, start, end, interrupted)
+	// One place builds the report from what each part returns (report.go).
+	b := reportBuilder{cfg: &cfg, start: start, end: end, interrupted: interrupted,
+		agg: agg, transport: op.stats(), active: act,
+		self: self, saturated: saturated, heldHeaders: res.HeldHeaders}
+	rep, err := b.build()
 	if err != nil {
 		return nil, err
-	}
-	fillTransport(rep, op) // transport_stats.go: rep.Transport, protocol-mismatch warning
-	rep.SelfCheck = self
-	if saturated != "" {
-		rep.Warn(result.WarnSaturated, saturated)
-	}
-	if res.HeldHeaders > 0 {
-		rep.Warn(result.WarnHeadersHeld, fmt.Sprintf("publishing began with %d subscribers still waiting for response headers, %s after every request was out with no answer: the server held its response headers until its first event; their connect time includes that wait",
-			res.HeldHeaders, headerHoldGrace))
 	}
 	if rep.Subscribers.Connected == 0 {
 		return rep, ErrNothingMeasured
@@ -179,95 +164,4 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 // or fewer when the affinity mask allows fewer.
 func usableCores() int {
 	return min(runtime.GOMAXPROCS(0), runtime.NumCPU())
-}
-
-// buildReport turns the aggregator's totals into the canonical result.
-func buildReport(cfg *Config, agg *aggregator, start, end time.Time, interrupted bool) (*result.Report, error) {
-	conf, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("loadgen: echo config: %w", err)
-	}
-	steady := agg.totals[phaseSteady]
-	steadyD, _ := agg.steadyElapsed(end)
-	window := steadyD.Seconds()
-	rep := &result.Report{
-		Schema:      result.Schema,
-		Tool:        cfg.Tool,
-		Target:      cfg.URL,
-		Embedded:    cfg.Embedded,
-		Protocol:    cfg.Protocol,
-		Started:     start,
-		DurationS:   window,
-		Interrupted: interrupted,
-		Config:      conf,
-		Transport:   result.Transport{},
-		Subscribers: result.Subscribers{
-			Requested: cfg.Subscribers,
-			Connected: agg.everConn,
-			Failed:    agg.failed,
-			Dropped:   agg.dropped,
-		},
-		Events: result.Events{
-			Received:   steady.c.events,
-			Bytes:      steady.c.bytes,
-			Gaps:       steady.c.gaps,
-			Duplicates: steady.c.duplicates,
-			Comments:   steady.c.comments,
-		},
-		Errors:       agg.errs,
-		ErrorSamples: agg.samples,
-		Warnings:     []string{},
-		Intervals:    agg.series,
-	}
-	if window > 0 {
-		rep.Events.RatePerS = float64(steady.c.events) / window
-		rep.Events.BytesPerS = float64(steady.c.bytes) / window
-	}
-	if rep.LatencyUS.Fanout, err = result.Summarize(steady.fanout); err != nil {
-		return nil, err
-	}
-	if rep.LatencyUS.Connect, err = result.Summarize(agg.connect); err != nil {
-		return nil, err
-	}
-	if rep.LatencyUS.FirstEvent, err = result.Summarize(agg.firstEvent); err != nil {
-		return nil, err
-	}
-	if cfg.Latency != nil {
-		rep.LatencySource = cfg.Latency.Name()
-	}
-	addWarnings(cfg, agg, rep)
-	if p, ok := cfg.Latency.(*publisher); ok {
-		if err := p.fill(rep); err != nil {
-			return nil, err
-		}
-	}
-	if err := agg.fillShape(cfg, rep, end.Sub(start)); err != nil {
-		return nil, err
-	}
-	if err := fillIDs(rep, agg); err != nil { // report_ids.go
-		return nil, err
-	}
-	return rep, nil
-}
-
-// addWarnings adds what makes the numbers incomplete or less trustworthy.
-func addWarnings(cfg *Config, agg *aggregator, rep *result.Report) {
-	steady := agg.totals[phaseSteady]
-	if rep.Interrupted {
-		rep.Warn(result.WarnInterrupted, fmt.Sprintf("the run was interrupted after %.1fs of steady state; figures cover only that", rep.DurationS))
-	}
-	if cfg.Latency == nil {
-		rep.Warn(result.WarnNoLatencySource, "fan-out latency was not measured: no latency source for this target")
-	} else if steady.c.events > 0 && steady.fanout.TotalCount() == 0 {
-		rep.Warn(result.WarnNoStamp, "fan-out latency was not measured: no event carried a publish time the latency source could read")
-	}
-	if n := steady.c.latencyOutOfRange; n > 0 {
-		rep.Warn(result.WarnLatencyOutOfRange, fmt.Sprintf("%d events had a publish time in the future or over an hour old (clock skew between hosts?); their latency was not recorded", n))
-	}
-	if rep.Subscribers.Failed > 0 {
-		rep.Warn(result.WarnSubscribersFailed, fmt.Sprintf("%d of %d subscribers never got a stream; see errors", rep.Subscribers.Failed, rep.Subscribers.Requested))
-	}
-	if cfg.Embedded {
-		rep.Warn(result.WarnEmbeddedServer, "the embedded reference server ran in this process: client and server shared the CPU, so the figures describe both")
-	}
 }

@@ -108,10 +108,6 @@ type driveResult struct {
 	End time.Time
 }
 
-// headerHoldGrace is the driver's holdGrace in publisher mode: how long
-// every request may be out with no answer before publishing starts anyway.
-const headerHoldGrace = time.Second
-
 // run drives the schedule from t0 until it is Done, the steady state has
 // lasted maxSteady, or ctx ends. It leaves the slots it started open: the
 // caller closes them, and the steady window if the result is Open.

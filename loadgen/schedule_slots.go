@@ -26,10 +26,6 @@ type slot struct {
 	// sent is called when the session's request has been written; only
 	// the first call of a session counts (slots.unsent).
 	sent func()
-
-	// seen holds the published markers the slot received, in publisher
-	// mode (publisher_audience.go).
-	seen seenSet
 }
 
 // slots starts and stops subscriber sessions for the driver. start and stop

@@ -43,13 +43,10 @@ type subscriber struct {
 	// comment's arrival); zero before the stream's first.
 	lastBytes uint64
 	lastAt    time.Time
-	// pub is the run's publisher in publisher mode, else nil; epochs
-	// place the session's streams in its audience, and seen holds the
-	// markers received when the subscriber runs without a slot
-	// (publisher_audience.go).
-	pub    *publisher
-	epochs streamEpochs
-	seen   seenSet
+	// act is the run's active source (publisher mode; active.go): the
+	// session's streams join and leave its audience, and it judges each
+	// event when there is no passive Config.Latency.
+	act ActiveSource
 }
 
 // run holds the session: it connects, reads the stream, and reconnects when
@@ -72,7 +69,7 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 		established bool      // the session had a stream
 		lostAt      time.Time // when it lost it; zero while it holds one
 	)
-	s.pub, _ = s.cfg.Latency.(*publisher)
+	s.act = s.cfg.activeSource()
 	if s.cfg.LastEventID != "" {
 		s.ids.Seed([]byte(s.cfg.LastEventID))
 	}
@@ -123,9 +120,7 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 			s.slot.connected = true
 		}
 		s.agg.streamUp(now.Sub(start).Microseconds(), reconnectUS)
-		if s.pub != nil {
-			s.epochs.up = s.pub.join()
-		}
+		s.act.Join(s.id)
 		// Answer only once the stream is in the publisher's audience: the
 		// steady state (and publishing) may begin as soon as the last
 		// subscriber answers, and an event published before its join
@@ -140,9 +135,7 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 		err := s.read(ctx, body, start)
 		body.Close()
 		s.rec.setUp(time.Now(), false)
-		if s.pub != nil {
-			s.epochs = streamEpochs{prevUp: s.epochs.up, prevDown: s.pub.leave()}
-		}
+		s.act.Leave(s.id)
 		if ctx.Err() != nil {
 			s.agg.streamDown(nil)
 			return
@@ -251,9 +244,7 @@ func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) 
 			s.agg.firstEventAfter(ev.At.Sub(start).Microseconds())
 		}
 		latUS, oor := int64(-1), false
-		if s.pub != nil {
-			latUS, oor = s.published(&ev)
-		} else if src != nil {
+		if src != nil {
 			if d, ok := src.Latency(ev.Data, ev.At); ok {
 				latUS = d.Microseconds()
 				oor = !latencyInRange(latUS)
@@ -262,6 +253,8 @@ func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) 
 					latUS = -1
 				}
 			}
+		} else {
+			latUS, oor = s.published(&ev)
 		}
 		gapUS := int64(-1) // inter-event gap on this stream, µs
 		if !prevAt.IsZero() {
@@ -295,23 +288,20 @@ func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) 
 	return err
 }
 
-// published measures an event in publisher mode: the latency of a live
-// delivery, -1 for anything else (a replay's latency goes to the replay
-// log; a duplicate's is not kept).
+// published measures an event through the active source: the latency of a
+// live delivery, -1 for anything else (a replay's latency goes to the
+// replay log; a duplicate's is not kept; noActive judges nothing).
 func (s *subscriber) published(ev *sse.Event) (latUS int64, oor bool) {
-	seen := &s.seen
-	if s.slot != nil {
-		seen = &s.slot.seen // a slot's sessions never overlap
-	}
-	d, kind := s.pub.deliver(seen, ev.Data, ev.At, s.epochs)
-	switch kind {
-	case deliveryLive:
-		latUS = d.Microseconds()
-		return latUS, !latencyInRange(latUS)
-	case deliveryReplayed:
+	d, replayed, ok := s.act.Deliver(s.id, ev.Data, ev.At)
+	switch {
+	case !ok:
+		return -1, false
+	case replayed:
 		s.agg.replay.record(d.Microseconds())
+		return -1, false
 	}
-	return -1, false
+	latUS = d.Microseconds()
+	return latUS, !latencyInRange(latUS)
 }
 
 // comment books a comment line, and the bytes read up to it, as soon as the

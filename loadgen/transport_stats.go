@@ -89,16 +89,3 @@ func summarize(m map[string]int) string {
 	}
 	return "mixed: " + strings.Join(parts, ", ")
 }
-
-// fillTransport writes what op saw into rep.Transport and adds a warning
-// when subscribers failed because the server would not speak the protocol
-// asked for: those never silently became another protocol, and the report
-// says so where a reader looks first.
-func fillTransport(rep *result.Report, op opener) {
-	rep.Transport = op.stats().transport()
-	rep.Subscribers.Redirects = op.stats().redirects.Load()
-	if n := rep.Errors[ClassProtocolMismatch]; n > 0 {
-		rep.Warn(result.WarnProtocolMismatch, fmt.Sprintf("%s: %d subscriber connects failed: %s",
-			ClassProtocolMismatch, n, rep.ErrorSamples[ClassProtocolMismatch]))
-	}
-}

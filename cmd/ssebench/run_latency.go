@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ssebench/ssebench/loadgen"
+	"github.com/ssebench/ssebench/loadgen/stamp"
 	refserver "github.com/ssebench/ssebench/reference-server"
 )
 
@@ -109,7 +110,7 @@ func (l *latencyFlags) apply(cfg *loadgen.Config) error {
 	}
 	switch {
 	case spec == latencyReference:
-		cfg.Latency = loadgen.WallClockStamp{Source: latencyReference, Parse: refserver.ParsePublishTime}
+		cfg.Latency = stamp.WallClock{Source: latencyReference, Parse: refserver.ParsePublishTime}
 	case spec == latencyNone:
 		cfg.Latency = nil
 	case spec == latencyPublisher:
@@ -118,7 +119,7 @@ func (l *latencyFlags) apply(cfg *loadgen.Config) error {
 		}
 		cfg.Latency = nil // Run makes the publisher the source
 	case strings.HasPrefix(spec, "json:"):
-		src, err := loadgen.NewJSONStamp(strings.TrimPrefix(spec, "json:"))
+		src, err := stamp.NewJSON(strings.TrimPrefix(spec, "json:"))
 		if err != nil {
 			return usageErrorf("--latency %v", err)
 		}

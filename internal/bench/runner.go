@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen"
+	"github.com/ssebench/ssebench/loadgen/stamp"
 	refserver "github.com/ssebench/ssebench/reference-server"
 	"github.com/ssebench/ssebench/reports/result"
 )
@@ -261,7 +262,7 @@ func loadConfig(s *Suite, t *Target, sc Scenario, v Vars, tool string) (loadgen.
 	}
 	switch l := t.Latency; {
 	case l == "reference":
-		cfg.Latency = loadgen.WallClockStamp{Source: "reference", Parse: refserver.ParsePublishTime}
+		cfg.Latency = stamp.WallClock{Source: "reference", Parse: refserver.ParsePublishTime}
 	case l == "none":
 	case l == "publisher":
 		p := t.Publish
@@ -276,7 +277,7 @@ func loadConfig(s *Suite, t *Target, sc Scenario, v Vars, tool string) (loadgen.
 			}
 		}
 	case strings.HasPrefix(l, "json:"):
-		src, err := loadgen.NewJSONStamp(strings.TrimPrefix(l, "json:"))
+		src, err := stamp.NewJSON(strings.TrimPrefix(l, "json:"))
 		if err != nil {
 			return cfg, err
 		}

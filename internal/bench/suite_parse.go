@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen"
+	"github.com/ssebench/ssebench/loadgen/stamp"
 	"gopkg.in/yaml.v3"
 )
 
@@ -251,7 +252,7 @@ func (d *decoder) latency(n *yaml.Node) string {
 	switch {
 	case s == "reference", s == "publisher", s == "none":
 	case strings.HasPrefix(s, "json:"):
-		if _, err := loadgen.NewJSONStamp(strings.TrimPrefix(s, "json:")); err != nil {
+		if _, err := stamp.NewJSON(strings.TrimPrefix(s, "json:")); err != nil {
 			d.errf(n, "latency %q: %v", s, err)
 		}
 	default:

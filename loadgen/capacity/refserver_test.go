@@ -8,6 +8,7 @@ import (
 
 	"github.com/ssebench/ssebench/loadgen"
 	"github.com/ssebench/ssebench/loadgen/capacity"
+	"github.com/ssebench/ssebench/loadgen/stamp"
 	refserver "github.com/ssebench/ssebench/reference-server"
 	"github.com/ssebench/ssebench/reports/result"
 )
@@ -61,7 +62,7 @@ func testBase(url, protocol string) loadgen.Config {
 		URL:              url,
 		Protocol:         protocol,
 		Tool:             "ssebench/test",
-		LatencyOptions:   loadgen.LatencyOptions{Latency: loadgen.WallClockStamp{Source: "reference", Parse: refserver.ParsePublishTime}},
+		LatencyOptions:   loadgen.LatencyOptions{Latency: stamp.WallClock{Source: "reference", Parse: refserver.ParsePublishTime}},
 		SelfCheckOptions: loadgen.SelfCheckOptions{SaturationCPU: 1, SaturationLag: time.Hour},
 	}
 }

@@ -9,6 +9,11 @@
 //
 //	cmd ─► loadgen, capacity, refserver ─► result ◄─ reports (formats)
 //
+// It is the last step of a run's data flow, Schedule → Runner → Subscriber
+// → sse.Reader → Recorder → Aggregator → Result: loadgen's report builder
+// assembles a Report from the values the run's parts return (their figures,
+// and their warnings as Warning values with stable codes).
+//
 // Its JSON keys are a public contract: users' scripts and CI pipelines read
 // them, so keys are only ever added, never renamed (see Schema).
 package result

@@ -33,6 +33,15 @@ const (
 	WarnUnknown             = "unknown"               // a warning from a result written before codes
 )
 
+// A Warning is one warning and its stable code, as a part of a run returns
+// it before the Report is assembled.
+type Warning struct {
+	// Code is one of the Warn* constants.
+	Code string
+	// Message is the warning's sentence.
+	Message string
+}
+
 // Warn appends a warning with its stable code.
 func (r *Report) Warn(code, message string) {
 	r.Warnings = append(r.Warnings, message)

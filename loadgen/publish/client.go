@@ -1,4 +1,4 @@
-package loadgen
+package publish
 
 import (
 	"context"
@@ -13,14 +13,24 @@ import (
 	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
-// maxPublishResponseBytes is how much of a publish response is read (and
+// maxResponseBytes is how much of a publish response is read (and
 // discarded) so that its connection can be reused; a longer one costs a
 // new connection, not memory.
-const maxPublishResponseBytes = 64 << 10
+const maxResponseBytes = 64 << 10
 
-// publishHeader checks h and returns it as an http.Header, without a
+// CheckHeader reports whether h can be sent with the publish requests:
+// valid header names and values.
+func CheckHeader(h map[string][]string) error {
+	_, _, err := checkHeader(h)
+	return err
+}
+
+// ValidMethod tells whether s is an HTTP token, as a method must be.
+func ValidMethod(s string) bool { return httpguts.ValidHeaderFieldName(s) }
+
+// checkHeader checks h and returns it as an http.Header, without a
 // "Host" entry, which it returns apart (a request's Host is a field).
-func publishHeader(h RequestHeader) (http.Header, string, error) {
+func checkHeader(h map[string][]string) (http.Header, string, error) {
 	out, host := http.Header{}, ""
 	for name, vals := range h {
 		if !httpguts.ValidHeaderFieldName(name) {
@@ -41,14 +51,11 @@ func publishHeader(h RequestHeader) (http.Header, string, error) {
 	return out, host, nil
 }
 
-// validToken tells whether s is an HTTP token, as a method must be.
-func validToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }
-
-// newPublishClient returns the HTTP client of the publisher's workers: one
+// newClient returns the HTTP client of the publisher's workers: one
 // keep-alive connection per worker at most, no proxy (a load test of a
 // loopback server must not detour), no transparent decompression, and the
 // subscribers' TLS settings (--insecure, --ca, --cert/--key).
-func newPublishClient(workers int, timeout time.Duration, tlsOpts transport.TLSOptions) (*http.Client, *http.Transport, error) {
+func newClient(workers int, timeout time.Duration, tlsOpts transport.TLSOptions) (*http.Client, *http.Transport, error) {
 	tc, err := tlsOpts.Config("", nil) // the server name comes from each request's host
 	if err != nil {
 		return nil, nil, err

@@ -1,4 +1,4 @@
-package loadgen
+package stamp
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ var stampEvents = []struct {
 func BenchmarkJSONStamp(b *testing.B) {
 	for _, ev := range stampEvents {
 		b.Run(ev.name, func(b *testing.B) {
-			src, err := NewJSONStamp(ev.spec)
+			src, err := NewJSON(ev.spec)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package loadgen
+package publish
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 // on the subscribers' side: finding the marker in an event whose server
 // wrapped the published body in its own JSON, and looking up its send time.
 func BenchmarkPublisher_Latency(b *testing.B) {
-	p := &publisher{base: time.Now(), n: 1 << 20, table: newSeqTable(1 << 20)}
+	p := &Publisher{base: time.Now(), n: 1 << 20, table: newSeqTable(1 << 20)}
 	p.prefixS = "ssebench-0a1b2c3d4e5f-"
 	p.prefix = []byte(p.prefixS)
 	p.table.entry(123456).sentNS.Store(1)
@@ -26,13 +26,14 @@ func BenchmarkPublisher_Latency(b *testing.B) {
 	}
 }
 
-// BenchmarkPublisher_deliver is the subscribers' per-event path in
-// publisher mode: Latency's search plus the unique-delivery check (one bit
-// per event per subscriber) and the audience epochs. Every event is new to
-// its subscriber, as in a run without duplicates.
-func BenchmarkPublisher_deliver(b *testing.B) {
+// BenchmarkPublisher_Deliver is the subscribers' per-event path in
+// publisher mode, as loadgen calls it through ActiveSource: the slot's
+// audience state, Latency's search, the unique-delivery check (one bit per
+// event per subscriber) and the audience epochs. Every event is new to its
+// subscriber, as in a run without duplicates.
+func BenchmarkPublisher_Deliver(b *testing.B) {
 	const n = 1 << 16
-	p := &publisher{base: time.Now(), n: n, table: newSeqTable(n)}
+	p := &Publisher{base: time.Now(), n: n, table: newSeqTable(n), members: make([]member, 1)}
 	p.prefixS = "ssebench-0a1b2c3d4e5f-"
 	p.prefix = []byte(p.prefixS)
 	datas := make([][]byte, n)
@@ -42,15 +43,14 @@ func BenchmarkPublisher_deliver(b *testing.B) {
 		datas[i] = []byte(fmt.Sprintf(`{"channel":"prices","message":"{\"ssebench\":\"ssebench-0a1b2c3d4e5f-%d\"}","pad":"%s"}`, i+1, strings.Repeat("x", 64)))
 	}
 	recv := time.Now()
-	w := streamEpochs{up: 1}
-	var seen seenSet
+	p.members[0].epochs = streamEpochs{up: 1}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		if i%n == 0 {
-			seen = seenSet{} // a new subscriber: every event is new again
+			p.members[0].seen = seenSet{} // a new subscriber: every event is new again
 		}
-		if _, kind := p.deliver(&seen, datas[i%n], recv, w); kind != deliveryLive {
-			b.Fatalf("delivery %d = %v, want live", i, kind)
+		if _, replayed, ok := p.Deliver(0, datas[i%n], recv); !ok || replayed {
+			b.Fatalf("delivery %d: ok = %v, replayed = %v; want a live one", i, ok, replayed)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package loadgen
+package stamp
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 // stampAt is the publish time used by the fixtures: 2023-11-14T22:13:20.123456789Z.
 const stampAt = int64(1_700_000_000_123_456_789)
 
-func TestNewJSONStamp_values(t *testing.T) {
+func TestNewJSON_values(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, spec, data string
@@ -75,7 +75,7 @@ func TestNewJSONStamp_values(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			src, err := NewJSONStamp(tt.spec)
+			src, err := NewJSON(tt.spec)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,21 +87,21 @@ func TestNewJSONStamp_values(t *testing.T) {
 	}
 }
 
-func TestNewJSONStamp_specErrors(t *testing.T) {
+func TestNewJSON_specErrors(t *testing.T) {
 	t.Parallel()
 	for _, spec := range []string{"", ":ms", "ts:", "ts:h", "a..b", ".a", "a.", "ts:ms:s"} {
 		t.Run(spec, func(t *testing.T) {
 			t.Parallel()
-			if _, err := NewJSONStamp(spec); !errors.Is(err, errJSONPath) {
-				t.Errorf("NewJSONStamp(%q) error = %v, want one wrapping errJSONPath", spec, err)
+			if _, err := NewJSON(spec); !errors.Is(err, errJSONPath) {
+				t.Errorf("NewJSON(%q) error = %v, want one wrapping errJSONPath", spec, err)
 			}
 		})
 	}
 }
 
-func TestNewJSONStamp_latencyAndName(t *testing.T) {
+func TestNewJSON_latencyAndName(t *testing.T) {
 	t.Parallel()
-	src, err := NewJSONStamp("meta.ts:ms")
+	src, err := NewJSON("meta.ts:ms")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,8 +131,8 @@ func TestParseRFC3339_matchesTimeParse(t *testing.T) {
 	}
 }
 
-func TestNewJSONStamp_noAllocs(t *testing.T) {
-	src, err := NewJSONStamp("meta.sent_at")
+func TestNewJSON_noAllocs(t *testing.T) {
+	src, err := NewJSON("meta.sent_at")
 	if err != nil {
 		t.Fatal(err)
 	}

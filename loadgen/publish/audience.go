@@ -1,4 +1,4 @@
-package loadgen
+package publish
 
 import (
 	"bytes"
@@ -34,8 +34,41 @@ type streamEpochs struct {
 	up, prevUp, prevDown uint64
 }
 
+// member is one subscriber slot's place in the audience: the epochs of its
+// streams and the markers it received. Only the slot's session goroutine
+// touches it.
+type member struct {
+	epochs streamEpochs
+	seen   seenSet
+}
+
+// Join implements loadgen.ActiveSource: slot's stream joins the audience.
+func (p *Publisher) Join(slot int) {
+	p.members[slot].epochs.up = p.join()
+}
+
+// Leave implements loadgen.ActiveSource: slot's stream leaves the audience.
+func (p *Publisher) Leave(slot int) {
+	m := &p.members[slot]
+	m.epochs = streamEpochs{prevUp: m.epochs.up, prevDown: p.leave()}
+}
+
+// Deliver implements loadgen.ActiveSource: it judges the event against slot's
+// streams and the markers the slot already had (deliver).
+func (p *Publisher) Deliver(slot int, data []byte, at time.Time) (d time.Duration, replayed, ok bool) {
+	m := &p.members[slot]
+	d, kind := p.deliver(&m.seen, data, at, m.epochs)
+	switch kind {
+	case deliveryLive:
+		return d, false, true
+	case deliveryReplayed:
+		return d, true, true
+	}
+	return 0, false, false
+}
+
 // join adds a stream to the audience and returns its epoch.
-func (p *publisher) join() uint64 {
+func (p *Publisher) join() uint64 {
 	p.aud.Lock()
 	defer p.aud.Unlock()
 	p.audN++
@@ -44,7 +77,7 @@ func (p *publisher) join() uint64 {
 }
 
 // leave removes a stream from the audience and returns its epoch.
-func (p *publisher) leave() uint64 {
+func (p *Publisher) leave() uint64 {
 	p.aud.Lock()
 	defer p.aud.Unlock()
 	p.audN--
@@ -53,7 +86,7 @@ func (p *publisher) leave() uint64 {
 }
 
 // audience returns the streams held now.
-func (p *publisher) audience() int {
+func (p *Publisher) audience() int {
 	p.aud.Lock()
 	defer p.aud.Unlock()
 	return p.audN
@@ -61,7 +94,7 @@ func (p *publisher) audience() int {
 
 // stamp marks e sent now: its send time, its audience and its epoch, taken
 // together under the audience lock.
-func (p *publisher) stamp(e *pubEntry, now time.Time) {
+func (p *Publisher) stamp(e *pubEntry, now time.Time) {
 	p.aud.Lock()
 	p.epoch++
 	e.epoch.Store(p.epoch)
@@ -72,7 +105,7 @@ func (p *publisher) stamp(e *pubEntry, now time.Time) {
 
 // lookup finds the run's marker in data and returns its request index and
 // entry, or nil when there is none or it was never sent.
-func (p *publisher) lookup(data []byte) (int, *pubEntry) {
+func (p *Publisher) lookup(data []byte) (int, *pubEntry) {
 	i := bytes.Index(data, p.prefix)
 	if i < 0 {
 		return 0, nil
@@ -96,7 +129,7 @@ func (p *publisher) lookup(data []byte) (int, *pubEntry) {
 // subscriber whose deliveries so far are seen and whose stream epochs are
 // w. It returns the event's latency and what the delivery was. It takes no
 // lock and does not allocate, except a chunk of seen now and then.
-func (p *publisher) deliver(seen *seenSet, data []byte, received time.Time, w streamEpochs) (time.Duration, delivery) {
+func (p *Publisher) deliver(seen *seenSet, data []byte, received time.Time, w streamEpochs) (time.Duration, delivery) {
 	k, e := p.lookup(data)
 	if e == nil {
 		return 0, deliveryNone

@@ -1,7 +1,6 @@
-package loadgen
+package publish
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -14,7 +13,7 @@ func TestParseBodyTemplate_render(t *testing.T) {
 	tests := []struct {
 		name, tmpl, want string
 	}{
-		{"default", DefaultPublishBody, `{"ssebench":"ssebench-abc-7","seq":7,"ts_ns":1700000000012345678}`},
+		{"default", DefaultBody, `{"ssebench":"ssebench-abc-7","seq":7,"ts_ns":1700000000012345678}`},
 		{"every placeholder", "{marker} {run_id} {seq} {ts_ns} {ts_us} {ts_ms} {ts_s}",
 			"ssebench-abc-7 abc 7 1700000000012345678 1700000000012345 1700000000012 1700000000.012345678"},
 		{"form body", "data={marker}&channel=x", "data=ssebench-abc-7&channel=x"},
@@ -65,18 +64,17 @@ func TestScheduleLen(t *testing.T) {
 		d    time.Duration
 		want int
 	}{
-		{10, time.Second, 10},                       // due at 0, 100 ms, … 900 ms
-		{10, time.Second + time.Nanosecond, 11},     // and at 1 s
-		{3, time.Second, 3},                         // 0, 333 ms, 666 ms
-		{0.5, 10 * time.Second, 5},                  // every 2 s
-		{100, 0, 0},                                 // no steady state
-		{1e6, time.Millisecond, 1000},               // the fastest rate
-		{7, 3 * time.Second, 21},                    // 21 exactly: 21/7 s is not < 3 s
-		{1.0 / 3, time.Minute, 20},                  // every 3 s
-		{1000, 1500 * time.Millisecond, 1500},       // fractional seconds
-		{60, time.Second - time.Nanosecond, 60},     // the last due just inside
-		{DefaultPublishRate, DefaultDuration, 100},  // the defaults
-		{DefaultPublishRate, 10 * time.Second, 100}, // same, spelt out
+		{10, time.Second, 10},                   // due at 0, 100 ms, … 900 ms
+		{10, time.Second + time.Nanosecond, 11}, // and at 1 s
+		{3, time.Second, 3},                     // 0, 333 ms, 666 ms
+		{0.5, 10 * time.Second, 5},              // every 2 s
+		{100, 0, 0},                             // no steady state
+		{1e6, time.Millisecond, 1000},           // the fastest rate
+		{7, 3 * time.Second, 21},                // 21 exactly: 21/7 s is not < 3 s
+		{1.0 / 3, time.Minute, 20},              // every 3 s
+		{1000, 1500 * time.Millisecond, 1500},   // fractional seconds
+		{60, time.Second - time.Nanosecond, 60}, // the last due just inside
+		{10, 10 * time.Second, 100},             // loadgen's default rate and duration
 	}
 	for _, tt := range tests {
 		if got := scheduleLen(tt.rate, tt.d); got != tt.want {
@@ -128,7 +126,7 @@ func TestSteadyClock_pausesBetweenWindows(t *testing.T) {
 
 func TestPublisher_Latency(t *testing.T) {
 	t.Parallel()
-	p := &publisher{base: time.Now(), n: 3000, table: newSeqTable(3000)}
+	p := &Publisher{base: time.Now(), n: 3000, table: newSeqTable(3000)}
 	p.prefixS = "ssebench-0a1b2c-"
 	p.prefix = []byte(p.prefixS)
 	sent := 5 * time.Millisecond
@@ -166,7 +164,7 @@ func TestPublisher_Latency(t *testing.T) {
 }
 
 func TestPublisher_Latency_noAllocs(t *testing.T) {
-	p := &publisher{base: time.Now(), n: 10, table: newSeqTable(10)}
+	p := &Publisher{base: time.Now(), n: 10, table: newSeqTable(10)}
 	p.prefixS = "ssebench-0a1b2c-"
 	p.prefix = []byte(p.prefixS)
 	p.table.entry(1).sentNS.Store(1)
@@ -174,75 +172,5 @@ func TestPublisher_Latency_noAllocs(t *testing.T) {
 	recv := time.Now()
 	if n := testing.AllocsPerRun(100, func() { p.Latency(data, recv) }); n != 0 {
 		t.Errorf("Latency allocates %.0f times per event, want 0", n)
-	}
-}
-
-func TestLatencyOptions_validate(t *testing.T) {
-	t.Parallel()
-	ok := LatencyOptions{PublishURL: "http://127.0.0.1:1/pub"}
-	with := func(f func(o *LatencyOptions)) LatencyOptions { o := ok; f(&o); return o }
-	tests := []struct {
-		name string
-		o    LatencyOptions
-		want string // substring of the error; "" = valid
-	}{
-		{"zero", LatencyOptions{}, ""},
-		{"stamp only", LatencyOptions{Latency: nsStamp}, ""},
-		{"publisher", ok, ""},
-		{"https", with(func(o *LatencyOptions) { o.PublishURL = "https://example.com/pub?c=1" }), ""},
-		{"all set", with(func(o *LatencyOptions) {
-			o.PublishMethod, o.PublishHeader, o.PublishBody = "PUT", RequestHeader{"Authorization": {"Bearer x"}, "Host": {"pub.example"}}, "{marker}"
-			o.PublishRate, o.PublishConcurrency, o.PublishTimeout, o.PublishDrain = 0.5, 2, time.Second, time.Second
-		}), ""},
-		{"rate without url", LatencyOptions{PublishRate: 5}, "need --publish-url"},
-		{"stamp and publisher", with(func(o *LatencyOptions) { o.Latency = nsStamp }), "cannot be used with --publish-url"},
-		{"bad scheme", with(func(o *LatencyOptions) { o.PublishURL = "ws://x/" }), "want http[s]://"},
-		{"bad method", with(func(o *LatencyOptions) { o.PublishMethod = "PO ST" }), "--publish-method"},
-		{"bad header name", with(func(o *LatencyOptions) { o.PublishHeader = RequestHeader{"Bad Name": {"x"}} }), "--publish-header"},
-		{"bad header value", with(func(o *LatencyOptions) { o.PublishHeader = RequestHeader{"X-A": {"a\nb"}} }), "--publish-header"},
-		{"bad body", with(func(o *LatencyOptions) { o.PublishBody = "{seq}" }), "--publish-body"},
-		{"negative rate", with(func(o *LatencyOptions) { o.PublishRate = -1 }), "--publish-rate"},
-		{"huge rate", with(func(o *LatencyOptions) { o.PublishRate = 1e9 }), "--publish-rate"},
-		{"negative concurrency", with(func(o *LatencyOptions) { o.PublishConcurrency = -1 }), "--publish-concurrency"},
-		{"negative timeout", with(func(o *LatencyOptions) { o.PublishTimeout = -1 }), "--publish-timeout"},
-		{"negative drain", with(func(o *LatencyOptions) { o.PublishDrain = -1 }), "--publish-drain"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			err := errors.Join(tt.o.validate()...)
-			switch {
-			case tt.want == "" && err != nil:
-				t.Errorf("validate() = %v, want nil", err)
-			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
-				t.Errorf("validate() = %v, want an error containing %q", err, tt.want)
-			}
-		})
-	}
-}
-
-func TestLatencyOptions_configEcho(t *testing.T) {
-	t.Parallel()
-	cfg := Config{URL: "http://x/", LatencyOptions: LatencyOptions{
-		PublishURL: "http://x/pub", PublishRate: 5, PublishDrain: time.Second,
-		PublishHeader: RequestHeader{"Authorization": {"Bearer secret"}, "X-Channel": {"a"}},
-	}}
-	b, err := json.Marshal(&cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := string(b)
-	for _, want := range []string{`"publish_url":"http://x/pub"`, `"publish_rate":5`, `"publish_drain":"1s"`,
-		`"publish_header":{`, `"Authorization":["[redacted]"]`, `"X-Channel":["a"]`} {
-		if !strings.Contains(got, want) {
-			t.Errorf("config echo %s lacks %s", got, want)
-		}
-	}
-	if strings.Contains(got, "secret") {
-		t.Errorf("config echo %s leaks the publish credential", got)
-	}
-	b, _ = json.Marshal(&Config{URL: "http://x/"})
-	if strings.Contains(string(b), "publish_") {
-		t.Errorf("config echo without publisher mode %s has publish_ keys, want none", b)
 	}
 }

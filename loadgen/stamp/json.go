@@ -1,4 +1,4 @@
-package loadgen
+package stamp
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// NewJSONStamp returns a LatencySource for servers that stamp their own
+// NewJSON returns a latency source (a WallClock) for servers that stamp their own
 // events with a publish time in a JSON field of the event data. spec is
 // PATH[:UNIT], the part of `--latency json:PATH[:UNIT]` after "json:".
 //
@@ -36,12 +36,12 @@ import (
 //
 // The scanner does not allocate and reads each event's data once, up to the
 // end of the object holding the field; it does not validate the rest.
-func NewJSONStamp(spec string) (WallClockStamp, error) {
+func NewJSON(spec string) (WallClock, error) {
 	p, err := parseJSONPath(spec)
 	if err != nil {
-		return WallClockStamp{}, err
+		return WallClock{}, err
 	}
-	return WallClockStamp{Source: "json:" + spec, Parse: p.unixNano}, nil
+	return WallClock{Source: "json:" + spec, Parse: p.unixNano}, nil
 }
 
 // jsonPath is a compiled PATH[:UNIT].
@@ -106,7 +106,7 @@ func arrayIndex(s string) int {
 	return n
 }
 
-// unixNano extracts the publish time from data. It is WallClockStamp.Parse.
+// unixNano extracts the publish time from data. It is WallClock.Parse.
 func (p *jsonPath) unixNano(data []byte) (int64, bool) {
 	raw, ok := p.lookup(data)
 	if !ok {

@@ -1,4 +1,4 @@
-package loadgen
+package stamp
 
 import (
 	"math"
@@ -10,7 +10,7 @@ import (
 var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
 
 // guessUnit returns the unit of a publish time whose integer part is n; see
-// NewJSONStamp for the rule.
+// NewJSON for the rule.
 func guessUnit(n float64) time.Duration {
 	switch {
 	case n < 1e11:

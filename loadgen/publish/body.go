@@ -1,4 +1,4 @@
-package loadgen
+package publish
 
 import (
 	"errors"
@@ -6,6 +6,19 @@ import (
 	"strconv"
 	"strings"
 )
+
+// DefaultBody is loadgen's default body template: a small JSON object
+// carrying the marker. Requests with it get Content-Type: application/json
+// unless the header sets one.
+const DefaultBody = `{"ssebench":"{marker}","seq":{seq},"ts_ns":{ts_ns}}`
+
+// CheckBody reports whether tmpl is a valid body template: it contains
+// {marker}, not followed by a digit or a placeholder, and no unknown
+// placeholder.
+func CheckBody(tmpl string) error {
+	_, err := parseBodyTemplate(tmpl)
+	return err
+}
 
 // bodyField is what a placeholder of the publish body template stands for.
 type bodyField uint8
@@ -133,3 +146,6 @@ func (t bodyTemplate) render(dst []byte, prefix, runID string, seq uint64, unixN
 	}
 	return dst
 }
+
+// isDigit tells whether c is an ASCII digit.
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -1,4 +1,4 @@
-package loadgen
+package publish
 
 import "sync/atomic"
 
@@ -25,7 +25,7 @@ type pubEntry struct {
 	// sent: the deliveries a lossless server makes.
 	expect atomic.Uint32
 	// epoch orders the send against the audience's joins and leaves
-	// (publisher_audience.go).
+	// (audience.go).
 	epoch atomic.Uint64
 	// state is pubPending, pubOK or pubFailed.
 	state atomic.Uint32
