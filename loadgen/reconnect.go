@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen/sse"
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // Reconnection follows the EventSource rules of the WHATWG HTML standard
@@ -33,7 +34,7 @@ import (
 // ClassNoContent is the failure class of an HTTP 204 No Content answer: the
 // server asked the client not to reconnect. Initial or not, the subscriber
 // stops.
-const ClassNoContent = "no_content"
+const ClassNoContent = transport.ClassNoContent
 
 // errNoContent is the error of a ClassNoContent failure.
 var errNoContent = errors.New("HTTP 204 No Content: the server asked the client to stop reconnecting")

@@ -25,11 +25,11 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 
 	// transport.go: raises RLIMIT_NOFILE and fails with ErrTooManyForLimits
 	// before anything starts when the run cannot fit.
-	op, err := newOpener(&cfg)
+	eng, err := newEngine(&cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer op.close()
+	defer eng.close()
 
 	start := time.Now()
 	// The phase log holds the phase switches as the driver makes them; the
@@ -69,7 +69,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	// for the aggregator: a phase switch is one append to the phase log,
 	// so the run's clock is the driver's own.
 	sc := newSelfCheck(start)
-	subs := newSlots(subCtx, &cfg, op, agg, dumpW)
+	subs := newSlots(subCtx, &cfg, eng, agg, dumpW)
 	sched, maxSteady := cfg.schedule()
 	var drv *driver
 	heldN := int64(0) // the target of the open steady window
@@ -160,7 +160,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	fillTransport(rep, op) // transport_stats.go: rep.Transport, protocol-mismatch warning
+	fillTransport(rep, eng) // transport_stats.go: rep.Transport, protocol-mismatch warning
 	rep.SelfCheck = self
 	if saturated != "" {
 		rep.Warn(result.WarnSaturated, saturated)

@@ -16,20 +16,27 @@ import (
 	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
-// subscriber is one session of a subscriber slot, run by one goroutine: its
-// first connection and every reconnection until the slot is closed.
+// subscriber is one session of a subscriber slot: its first connection and
+// every reconnection until the slot is closed. Its methods below (begin,
+// up, event, comment, tail, down, attemptFailed, finish) are the one copy
+// of what a stream measures; both engines call them: run's goroutine for
+// HTTP/1.1 (this file), a connection's goroutine through h2Session for
+// HTTP/2 (engine_h2.go). Only one goroutine calls them at a time.
 type subscriber struct {
 	id   int
 	cfg  *Config
-	open opener
+	open opener // the HTTP/1.1 engine's; nil under HTTP/2
 	rec  *Recorder
 	agg  *aggregator
 	dump io.Writer // non-nil for the first subscriber only
 	slot *slot     // the slot's lasting state; nil in tests that run a bare subscriber
+	// answered is called once, when the first attempt has an answer or
+	// the session ends without one (slots.answer).
+	answered func()
 
 	// rd is kept across reconnections: it holds the last event ID (sent
 	// as Last-Event-ID) and the server's retry: value. nil before the
-	// first stream.
+	// first stream, and under HTTP/2, whose streams own their reader.
 	rd *sse.Reader
 	// ids follows the event ids across reconnections (loadgen/ids), so
 	// that gaps, duplicates and resets are counted as the stream's id
@@ -37,12 +44,20 @@ type subscriber struct {
 	ids ids.Tracker
 	// streams counts the streams of the session so far.
 	streams int
-	// lastBytes is rd.Bytes() when bytes were last booked: every event
-	// and every comment books what was read since. lastAt is when that
-	// booking happened on the current stream (the event's read time, a
-	// comment's arrival); zero before the stream's first.
+	// lastBytes is the reader's byte count when bytes were last booked:
+	// every event and every comment books what was read since. lastAt is
+	// when that booking happened on the current stream (the event's read
+	// time, a comment's arrival); zero before the stream's first.
 	lastBytes uint64
 	lastAt    time.Time
+	// start is when the current attempt began; prevAt when the previous
+	// event of the current stream arrived (zero before its first);
+	// lostAt when the session lost its stream (zero while it holds one).
+	start, prevAt, lostAt time.Time
+	established           bool // the session had a stream
+	firstEvent            bool // the current stream has had no event yet
+	replays               bool // the current stream is a reconnection's: its old events are replays (replay.go)
+	unanswered            bool // answered is still to be called
 	// pub is the run's publisher in publisher mode, else nil; epochs
 	// place the session's streams in its audience, and seen holds the
 	// markers received when the subscriber runs without a slot
@@ -52,45 +67,20 @@ type subscriber struct {
 	seen   seenSet
 }
 
-// run holds the session: it connects, reads the stream, and reconnects when
-// the stream ends, as reconnect.go describes, until ctx ends (the run's end
-// or a ramp-down: not a failure). Every attempt holds one of dials, which
-// bounds handshakes in flight. answered is called once, when the first
-// attempt has an answer or the session ends without one.
+// run holds an HTTP/1.1 session: it connects, reads the stream, and
+// reconnects when the stream ends, as reconnect.go describes, until ctx
+// ends (the run's end or a ramp-down: not a failure). Every attempt holds
+// one of dials, which bounds handshakes in flight. answered is called
+// once, when the first attempt has an answer or the session ends without
+// one.
 func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answered func()) {
-	first := true
-	answer := func() {
-		if first {
-			first = false
-			if s.slot != nil {
-				s.slot.answered = true
-			}
-			answered()
-		}
-	}
-	var (
-		established bool      // the session had a stream
-		lostAt      time.Time // when it lost it; zero while it holds one
-	)
-	s.pub, _ = s.cfg.Latency.(*publisher)
-	if s.cfg.LastEventID != "" {
-		s.ids.Seed([]byte(s.cfg.LastEventID))
-	}
-	defer func() {
-		s.rec.idTally(time.Now(), s.ids.Tally())
-		if first {
-			first = false
-			answered() // cancelled before any answer: nothing to count
-		}
-		if !lostAt.IsZero() {
-			s.agg.droppedSession()
-		}
-	}()
+	s.begin(answered)
+	defer s.finish()
 	for {
 		if dials.Acquire(ctx, 1) != nil {
 			return
 		}
-		start := time.Now()
+		s.start = time.Now()
 		resp, cerr := s.connectOffStack(ctx)
 		dials.Release(1)
 		if ctx.Err() != nil {
@@ -100,59 +90,128 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 			return
 		}
 		if cerr != nil {
-			answer()
-			if gotHeaders(cerr.Class) {
-				s.agg.headersAfter(time.Since(start).Microseconds())
-			}
-			s.agg.failure(cerr)
-			// A first attempt is never retried, so that the subscriber
-			// counts as failed; a server's "stop" (204, a non-stream
-			// answer) ends the session, as it does EventSource.
-			if !established || !retryable(cerr.Class) || !s.waitReconnect(ctx) {
+			if !s.attemptFailed(time.Now(), cerr) || !s.waitReconnect(ctx) {
 				return
 			}
 			continue
 		}
-		now := time.Now()
-		reconnectUS := int64(-1)
-		if established {
-			reconnectUS = now.Sub(lostAt).Microseconds()
+		var n uint64
+		if s.rd != nil {
+			n = s.rd.Bytes()
 		}
-		established, lostAt = true, time.Time{}
-		if s.slot != nil {
-			s.slot.connected = true
-		}
-		s.agg.streamUp(now.Sub(start).Microseconds(), reconnectUS)
-		if s.pub != nil {
-			s.epochs.up = s.pub.join()
-		}
-		// Answer only once the stream is in the publisher's audience: the
-		// steady state (and publishing) may begin as soon as the last
-		// subscriber answers, and an event published before its join
-		// would be expected of one subscriber fewer and its delivery
-		// not counted.
-		answer()
-		s.rec.setUp(now, true)
+		s.up(time.Now(), n)
 		// Only the body is kept: the response's headers and request are
 		// garbage from here on, which matters with thousands of streams.
 		body := resp.Body
 		resp = nil
-		err := s.read(ctx, body, start)
+		err := s.read(body)
 		body.Close()
-		s.rec.setUp(time.Now(), false)
-		if s.pub != nil {
-			s.epochs = streamEpochs{prevUp: s.epochs.up, prevDown: s.pub.leave()}
+		var cerr2 *ConnError // nil: the run or a ramp-down ended the stream
+		if ctx.Err() == nil {
+			cerr2 = classifyRead(err)
 		}
-		if ctx.Err() != nil {
-			s.agg.streamDown(nil)
-			return
-		}
-		lostAt = time.Now()
-		s.agg.streamDown(classifyRead(err))
-		if s.cfg.NoReconnect || !s.waitReconnect(ctx) {
+		if !s.down(time.Now(), cerr2) || !s.waitReconnect(ctx) {
 			return
 		}
 	}
+}
+
+// begin starts a session; answered is called once, when its first attempt
+// has an answer or the session ends without one.
+func (s *subscriber) begin(answered func()) {
+	s.answered, s.unanswered = answered, true
+	s.pub, _ = s.cfg.Latency.(*publisher)
+	if s.cfg.LastEventID != "" {
+		s.ids.Seed([]byte(s.cfg.LastEventID))
+	}
+}
+
+// answer reports the session's first answer, once.
+func (s *subscriber) answer() {
+	if s.unanswered {
+		s.unanswered = false
+		if s.slot != nil {
+			s.slot.answered = true
+		}
+		s.answered()
+	}
+}
+
+// finish ends the session: its id tally, its answer if it never had one
+// (cancelled before any: nothing to count), and a stream it lost without
+// getting another.
+func (s *subscriber) finish() {
+	s.rec.idTally(time.Now(), s.ids.Tally())
+	if s.unanswered {
+		s.unanswered = false
+		s.answered()
+	}
+	if !s.lostAt.IsZero() {
+		s.agg.droppedSession()
+	}
+}
+
+// attemptFailed books a failed attempt, known at now, and tells whether it
+// is retried: a first attempt is never retried, so that the subscriber
+// counts as failed; a server's "stop" (204, a non-stream answer) ends the
+// session, as it does EventSource.
+func (s *subscriber) attemptFailed(now time.Time, cerr *ConnError) (retry bool) {
+	s.answer()
+	if gotHeaders(cerr.Class) {
+		s.agg.headersAfter(now.Sub(s.start).Microseconds())
+	}
+	s.agg.failure(cerr)
+	return s.established && retryable(cerr.Class)
+}
+
+// up books a stream that began at now (its checked response headers); n is
+// the session reader's byte count then.
+func (s *subscriber) up(now time.Time, n uint64) {
+	reconnectUS := int64(-1)
+	if s.established {
+		reconnectUS = now.Sub(s.lostAt).Microseconds()
+	}
+	s.established, s.lostAt = true, time.Time{}
+	if s.slot != nil {
+		s.slot.connected = true
+	}
+	s.agg.streamUp(now.Sub(s.start).Microseconds(), reconnectUS)
+	if s.pub != nil {
+		s.epochs.up = s.pub.join()
+	}
+	// Answer only once the stream is in the publisher's audience: the
+	// steady state (and publishing) may begin as soon as the last
+	// subscriber answers, and an event published before its join
+	// would be expected of one subscriber fewer and its delivery
+	// not counted.
+	s.answer()
+	s.rec.setUp(now, true)
+	if s.streams++; s.streams > 1 {
+		s.ids.Reconnected()
+	}
+	// Events published before a reconnection's stream began are replays,
+	// not live fan-out (replay.go).
+	s.firstEvent, s.prevAt, s.replays = true, time.Time{}, s.streams > 1
+	s.lastBytes, s.lastAt = n, time.Time{}
+}
+
+// down books the end of the current stream at now, with the reason: nil
+// when the run or a ramp-down closed it, else the classified failure (or
+// ClassEOF). It tells whether the session reconnects.
+func (s *subscriber) down(now time.Time, cerr *ConnError) (reconnect bool) {
+	if cerr != nil && cerr.Class != ClassEOF {
+		s.rec.extra(now, 0, 0, 1)
+	}
+	s.rec.setUp(now, false)
+	if s.pub != nil {
+		s.epochs = streamEpochs{prevUp: s.epochs.up, prevDown: s.pub.leave()}
+	}
+	s.agg.streamDown(cerr)
+	if cerr == nil {
+		return false
+	}
+	s.lostAt = now
+	return !s.cfg.NoReconnect
 }
 
 // connectOffStack runs connect on a short-lived goroutine. Dialling, TLS
@@ -215,84 +274,74 @@ func (s *subscriber) connect(ctx context.Context) (*http.Response, *ConnError) {
 	return resp, nil
 }
 
-// read consumes the stream. It returns the error that ended it (nil for a
-// clean end of stream by the server).
-func (s *subscriber) read(ctx context.Context, body io.Reader, start time.Time) error {
+// read consumes an HTTP/1.1 stream. It returns the error that ended it
+// (nil for a clean end of stream by the server).
+func (s *subscriber) read(body io.Reader) error {
 	rd := s.reader(body)
-	if s.streams++; s.streams > 1 {
-		s.ids.Reconnected()
-	}
-	var (
-		ev     sse.Event
-		first  = true
-		prevAt time.Time // when the previous event on this stream arrived
-		// replays: events published before this stream began are
-		// replays of a reconnection, not live fan-out (replay.go).
-		replays = s.streams > 1
-	)
-	s.lastBytes, s.lastAt = rd.Bytes(), time.Time{}
-	src := s.cfg.Latency
+	var ev sse.Event
 	for rd.Next(&ev) {
-		if s.dump != nil {
-			writeDump(s.dump, &ev)
-		}
-		n := rd.Bytes()
-		if notice, ok := ids.ParseNotice(ev.Type, ev.Data); ok {
-			// The server's lost notice: exactly the events it names are
-			// missing, and it is not itself an event.
-			st := s.ids.Notice(ev.ID, notice)
-			s.rec.idNotice(ev.At, st.Gaps, st.Lost, st.Resets)
-			s.rec.extra(ev.At, n-s.lastBytes, 0, 0)
-			s.lastBytes, s.lastAt = n, ev.At
-			continue
-		}
-		if first {
-			first = false
-			s.agg.firstEventAfter(ev.At.Sub(start).Microseconds())
-		}
-		latUS, oor := int64(-1), false
-		if s.pub != nil {
-			latUS, oor = s.published(&ev)
-		} else if src != nil {
-			if d, ok := src.Latency(ev.Data, ev.At); ok {
-				latUS = d.Microseconds()
-				oor = !latencyInRange(latUS)
-				if replays && !oor && ev.At.Add(-d).Before(start) {
-					s.agg.replay.record(latUS)
-					latUS = -1
-				}
+		s.event(&ev, rd.Bytes())
+	}
+	s.tail(rd.Bytes())
+	return rd.Err()
+}
+
+// event books one event of the current stream; n is the reader's byte
+// count after it.
+func (s *subscriber) event(ev *sse.Event, n uint64) {
+	if s.dump != nil {
+		writeDump(s.dump, ev)
+	}
+	if notice, ok := ids.ParseNotice(ev.Type, ev.Data); ok {
+		// The server's lost notice: exactly the events it names are
+		// missing, and it is not itself an event.
+		st := s.ids.Notice(ev.ID, notice)
+		s.rec.idNotice(ev.At, st.Gaps, st.Lost, st.Resets)
+		s.rec.extra(ev.At, n-s.lastBytes, 0, 0)
+		s.lastBytes, s.lastAt = n, ev.At
+		return
+	}
+	if s.firstEvent {
+		s.firstEvent = false
+		s.agg.firstEventAfter(ev.At.Sub(s.start).Microseconds())
+	}
+	latUS, oor := int64(-1), false
+	if s.pub != nil {
+		latUS, oor = s.published(ev)
+	} else if src := s.cfg.Latency; src != nil {
+		if d, ok := src.Latency(ev.Data, ev.At); ok {
+			latUS = d.Microseconds()
+			oor = !latencyInRange(latUS)
+			if s.replays && !oor && ev.At.Add(-d).Before(s.start) {
+				s.agg.replay.record(latUS)
+				latUS = -1
 			}
 		}
-		gapUS := int64(-1) // inter-event gap on this stream, µs
-		if !prevAt.IsZero() {
-			gapUS = ev.At.Sub(prevAt).Microseconds()
+	}
+	gapUS := int64(-1) // inter-event gap on this stream, µs
+	if !s.prevAt.IsZero() {
+		gapUS = ev.At.Sub(s.prevAt).Microseconds()
+	}
+	s.prevAt = ev.At
+	st := s.ids.Observe(ev.ID)
+	if st.Lost > 0 || st.Resets > 0 {
+		s.rec.idNotice(ev.At, 0, st.Lost, st.Resets) // Gaps go with the event
+	}
+	s.rec.event(ev.At, latUS, oor, gapUS, n-s.lastBytes, st.Gaps, st.Dups)
+	s.lastBytes, s.lastAt = n, ev.At
+}
+
+// tail books the stream's last bytes (a partial event), which came with or
+// after what was booked last; n is the reader's byte count at the end.
+func (s *subscriber) tail(n uint64) {
+	if d := n - s.lastBytes; d > 0 {
+		at := s.lastAt
+		if at.IsZero() {
+			at = time.Now()
 		}
-		prevAt = ev.At
-		st := s.ids.Observe(ev.ID)
-		if st.Lost > 0 || st.Resets > 0 {
-			s.rec.idNotice(ev.At, 0, st.Lost, st.Resets) // Gaps go with the event
-		}
-		s.rec.event(ev.At, latUS, oor, gapUS, n-s.lastBytes, st.Gaps, st.Dups)
-		s.lastBytes, s.lastAt = n, ev.At
+		s.rec.extra(at, d, 0, 0)
+		s.lastBytes = n
 	}
-	if n := rd.Bytes() - s.lastBytes; n > 0 {
-		// The stream's last bytes (a partial event) came with or after
-		// what was booked last.
-		tail := s.lastAt
-		if tail.IsZero() {
-			tail = time.Now()
-		}
-		s.rec.extra(tail, n, 0, 0)
-		s.lastBytes = rd.Bytes()
-	}
-	err := rd.Err()
-	if ctx.Err() != nil {
-		return nil
-	}
-	if err != nil {
-		s.rec.extra(time.Now(), 0, 0, 1)
-	}
-	return err
 }
 
 // published measures an event in publisher mode: the latency of a live
@@ -318,12 +367,17 @@ func (s *subscriber) published(ev *sse.Event) (latUS int64, oor bool) {
 // reader sees it, dated then (a heartbeat-only stream dispatches no event to
 // book them with), and writes it to the dump.
 func (s *subscriber) comment(text []byte) {
-	n, now := s.rd.Bytes(), time.Now()
-	s.rec.extra(now, n-s.lastBytes, 1, 0)
-	s.lastBytes, s.lastAt = n, now
+	s.comments(time.Now(), s.rd.Bytes(), 1)
 	if s.dump != nil {
 		writeDumpComment(s.dump, text)
 	}
+}
+
+// comments books lines comment lines seen at now; n is the reader's byte
+// count then.
+func (s *subscriber) comments(now time.Time, n, lines uint64) {
+	s.rec.extra(now, n-s.lastBytes, lines, 0)
+	s.lastBytes, s.lastAt = n, now
 }
 
 // dumpLine is one event of the --dump file.

@@ -28,11 +28,12 @@ type opener interface {
 	stats() *transportStats
 }
 
-// newOpener prepares the transport of a run whose cfg is validated and has
-// its defaults. Before anything connects it raises RLIMIT_NOFILE and checks
+// newEngine prepares the transport of a run whose cfg is validated and has
+// its defaults: HTTP/1.1 subscribers on goroutines with an h1Opener, or
+// HTTP/2 subscribers on the frame-level engine (engine_h2.go). Before anything connects it raises RLIMIT_NOFILE and checks
 // that the run fits the process's descriptors and local ports; when it does
 // not, the error wraps ErrTooManyForLimits.
-func newOpener(cfg *Config) (opener, error) {
+func newEngine(cfg *Config) (engine, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil {
 		return nil, err
@@ -62,11 +63,13 @@ func newOpener(cfg *Config) (opener, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch cfg.Protocol {
-	case ProtocolH2, ProtocolH2C:
-		return newH2Opener(d, cfg.Connections, cfg.ConnectTimeout), nil
+	switch {
+	case (cfg.Protocol == ProtocolH2 || cfg.Protocol == ProtocolH2C) && cfg.oldH2Engine:
+		return openerEngine{newH2Opener(d, cfg.Connections, cfg.ConnectTimeout)}, nil
+	case cfg.Protocol == ProtocolH2 || cfg.Protocol == ProtocolH2C:
+		return newH2Engine(cfg, d)
 	default:
-		return &h1Opener{d: d, timeout: cfg.ConnectTimeout}, nil
+		return openerEngine{&h1Opener{d: d, timeout: cfg.ConnectTimeout}}, nil
 	}
 }
 

@@ -20,6 +20,9 @@ import (
 type transportStats struct {
 	conns     atomic.Int64 // TCP connections opened
 	redirects atomic.Int64 // redirects subscribers followed (redirect.go)
+	// h2Responses counts the HTTP/2 engine's responses: Sinks count them
+	// without a lock.
+	h2Responses atomic.Int64
 
 	mu       sync.Mutex
 	protos   map[string]int // Response.Proto → subscribers
@@ -65,8 +68,13 @@ func (s *transportStats) h2Advertised(limit uint32, ok bool) {
 func (s *transportStats) transport() result.Transport {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	protos := s.protos
+	if n := s.h2Responses.Load(); n > 0 {
+		protos = maps.Clone(protos)
+		protos["HTTP/2.0"] += int(n)
+	}
 	return result.Transport{
-		Negotiated:             summarize(s.protos),
+		Negotiated:             summarize(protos),
 		TLS:                    summarize(s.versions),
 		Connections:            int(s.conns.Load()),
 		H2MaxConcurrentStreams: s.h2Limit,
@@ -94,7 +102,7 @@ func summarize(m map[string]int) string {
 // when subscribers failed because the server would not speak the protocol
 // asked for: those never silently became another protocol, and the report
 // says so where a reader looks first.
-func fillTransport(rep *result.Report, op opener) {
+func fillTransport(rep *result.Report, op engine) {
 	rep.Transport = op.stats().transport()
 	rep.Subscribers.Redirects = op.stats().redirects.Load()
 	if n := rep.Errors[ClassProtocolMismatch]; n > 0 {
