@@ -90,9 +90,6 @@ type Config struct {
 	// slowCollect, set by tests, runs at the start of every aggregation:
 	// it stands for an aggregator that falls behind.
 	slowCollect func()
-	// oldH2Engine, set by tests, runs HTTP/2 on the x/net ClientConn
-	// engine (transport_h2.go) instead of the frame-level one.
-	oldH2Engine bool
 }
 
 // withDefaults returns c with zero values replaced by the defaults.

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -13,13 +12,8 @@ import (
 	"github.com/ssebench/ssebench/reports/result"
 )
 
-// protocols lists the protocols every loadgen behaviour is tested over:
-// h2c on both HTTP/2 engines while both exist (protocolH2COld selects the
-// x/net one; run maps it).
-var protocols = []string{ProtocolH1, ProtocolH2C, protocolH2COld}
-
-// protocolH2COld is h2c on the old x/net engine, for run.
-const protocolH2COld = "h2c-old"
+// protocols lists the protocols every loadgen behaviour is tested over.
+var protocols = []string{ProtocolH1, ProtocolH2C}
 
 // newTestServer starts h on a real loopback server that speaks HTTP/1.1 and
 // cleartext HTTP/2, so one server serves every client protocol.
@@ -54,9 +48,6 @@ func sseHeaders(w http.ResponseWriter) {
 	w.(http.Flusher).Flush()
 }
 
-// oldH2, set by -oldh2, runs every HTTP/2 test on the old engine.
-var oldH2 = flag.Bool("oldh2", false, "run HTTP/2 tests on the x/net engine")
-
 // run runs cfg with test defaults and fails the test on a config error.
 func run(t *testing.T, ctx context.Context, cfg Config) (*result.Report, error) {
 	t.Helper()
@@ -65,12 +56,6 @@ func run(t *testing.T, ctx context.Context, cfg Config) (*result.Report, error) 
 	}
 	if cfg.Tool == "" {
 		cfg.Tool = "ssebench/test"
-	}
-	if cfg.Protocol == protocolH2COld {
-		cfg.Protocol, cfg.oldH2Engine = ProtocolH2C, true
-	}
-	if *oldH2 && cfg.Protocol != ProtocolH1 {
-		cfg.oldH2Engine = true
 	}
 	rep, err := Run(ctx, cfg)
 	if rep == nil {

@@ -15,7 +15,7 @@ import (
 )
 
 // opener starts one SSE request and returns the response whose Body is the
-// event stream. It owns the transport details of one protocol.
+// event stream: the HTTP/1.1 engine's transport (h1Opener).
 type opener interface {
 	// open sends req and returns its response once the headers arrived. The
 	// request's context bounds the whole stream: cancelling it ends the body.
@@ -30,9 +30,10 @@ type opener interface {
 
 // newEngine prepares the transport of a run whose cfg is validated and has
 // its defaults: HTTP/1.1 subscribers on goroutines with an h1Opener, or
-// HTTP/2 subscribers on the frame-level engine (engine_h2.go). Before anything connects it raises RLIMIT_NOFILE and checks
-// that the run fits the process's descriptors and local ports; when it does
-// not, the error wraps ErrTooManyForLimits.
+// HTTP/2 subscribers on the frame-level engine (engine_h2.go). Before
+// anything connects it raises RLIMIT_NOFILE and checks that the run fits
+// the process's descriptors and local ports; when it does not, the error
+// wraps ErrTooManyForLimits.
 func newEngine(cfg *Config) (engine, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil {
@@ -64,8 +65,6 @@ func newEngine(cfg *Config) (engine, error) {
 		return nil, err
 	}
 	switch {
-	case (cfg.Protocol == ProtocolH2 || cfg.Protocol == ProtocolH2C) && cfg.oldH2Engine:
-		return openerEngine{newH2Opener(d, cfg.Connections, cfg.ConnectTimeout)}, nil
 	case cfg.Protocol == ProtocolH2 || cfg.Protocol == ProtocolH2C:
 		return newH2Engine(cfg, d)
 	default:
