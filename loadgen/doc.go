@@ -1,12 +1,25 @@
 // Package loadgen opens and holds many Server-Sent Events subscriptions
 // against one endpoint and records what arrives.
 //
-//	Schedule ─► driver ─► subscriber (one goroutine each) ─► sse.Reader ─► Recorder ─► Aggregator ─► *reports.Report
+//	Schedule ─► driver ─► slots ─► subscriber ─► Recorder ─► Aggregator ─► *reports.Report
+//	                         │         ▲
+//	           HTTP/1.1: one goroutine per subscriber (subscriber.run, sse.Reader)
+//	           HTTP/2:   h2sub.Client per --connections slot, one goroutine per TCP
+//	                     connection, an h2Session Sink per subscriber (engine_h2.go)
 //
 // A Schedule says how many subscribers should hold a stream at each moment:
 // all at once, a linear ramp (Config.Ramp, Config.ConnectRate) then a hold,
 // or k6-style Stages. The driver opens subscribers (at most Config.MaxDials
 // handshakes at once) and closes the newest on a ramp-down.
+//
+// Two engines run the subscribers' sessions (sessionRunner): over HTTP/1.1
+// each subscriber has a goroutine and its own TCP connection; over HTTP/2
+// (--protocol h2c, h2) the frame-level engine loadgen/h2sub reads each
+// connection's frames on one goroutine and hands every stream's headers,
+// events and end to that subscriber's Sink, with no goroutine, pipe or
+// buffer per stream. Both call the same per-stream measurement methods
+// (subscriber.go: up, event, comment, down, attemptFailed), so a stream is
+// measured, reconnected and classified the same way whatever carries it.
 //
 // The steady state is every moment when the schedule holds a constant
 // target above 0 (the hold after a ramp; a stage whose target equals the

@@ -8,7 +8,8 @@
 # 127.0.0.1, every case is bounded in time, and each process is stopped by
 # its own PID. Run it on a quiet machine: other load skews the CPU figures.
 #
-#   benchmarks/h2/bench.sh idle [N]  # RSS per idle h2c stream, engine and server (N=50000, 8 connections)
+#   benchmarks/h2/bench.sh idle [N]  # RSS per idle h2c stream (N=50000, 8 connections): the engine
+#                                    # alone (h2hold) and the server, then `ssebench run --protocol h2c`
 #   benchmarks/h2/bench.sh cpu       # CPU per delivered event at 100k events/s: engine, and
 #                                    # `ssebench run` over h1 and h2c for comparison
 #   SSEBENCH_LEAN_H2C=1 benchmarks/h2/bench.sh million [N]
@@ -95,13 +96,35 @@ hold_rss() {
 	CP=
 }
 
+# run_rss N: hold N h2c subscribers with `ssebench run` (the load generator
+# itself: its engine, slots, Recorders and aggregator), and print
+# "client_KiB server_KiB" sampled 5 s after every stream is open.
+run_rss() {
+	local n=$1
+	"$OUT/ssebench" run --protocol h2c --connections 8 --subscribers "$n" --duration 12s --quiet \
+		--out "$OUT/idle-run-$n.json" "$BASE/events" >"$OUT/idle-run-$n.txt" 2>&1 &
+	CP=$!
+	local t=0
+	while [ "$(server_subs)" != "$n" ]; do
+		sleep 0.2
+		t=$((t + 1))
+		[ $t -gt 600 ] && { echo "only $(server_subs) of $n connected" >&2; break; }
+	done
+	sleep 5
+	echo "$(rss_kib "$CP") $(rss_kib "$SP")"
+	wait "$CP" || true
+	CP=
+}
+
 idle() {
 	local n=$1
 	build
 	start_server --rate 1
-	local small big
+	local small big rsmall rbig
 	small=$(hold_rss 200)
 	big=$(hold_rss "$n")
+	rsmall=$(run_rss 200)
+	rbig=$(run_rss "$n")
 	stop_server
 	local path="net/http HTTP/2 server"
 	[ "${SSEBENCH_LEAN_H2C:-}" = 1 ] && path="frame-level h2c path, SSEBENCH_LEAN_H2C=1"
@@ -111,6 +134,10 @@ idle() {
 		printf "                                 server RSS %d KiB at 200, %d KiB at %d => %.2f KiB per stream (%s)\n", s[2], l[2], n, (l[2] - s[2]) / (n - 200), path
 	}'
 	grep -h 'open in' "$OUT/hold-$n.log" || true
+	awk -v a="$rsmall" -v b="$rbig" -v n="$n" 'BEGIN {
+		split(a, s, " "); split(b, l, " ")
+		printf "idle h2c, N=%d, ssebench run --protocol h2c --connections 8: RSS %d KiB at 200, %d KiB at %d => %.2f KiB per subscriber\n", n, s[1], l[1], n, (l[1] - s[1]) / (n - 200)
+	}'
 }
 
 # loadgen_cpu PROTO: today's load generator, as benchmarks/loadgen/bench.sh
