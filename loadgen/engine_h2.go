@@ -31,6 +31,9 @@ type h2Engine struct {
 	req     *h2sub.Request // every stream's; Last-Event-ID is per stream
 	lastID  string         // --last-event-id, the first request's Last-Event-ID
 	ss      *slots
+	// sessions holds each slot's latest session, by slot index: kept here,
+	// not in the slot, so HTTP/1.1 slots do not pay for it.
+	sessions []*h2Session
 }
 
 // newH2Engine builds the Clients of a run whose target d dials.
@@ -99,6 +102,7 @@ func h2Request(req *http.Request, body string) *h2sub.Request {
 // context's cancellation.
 func (e *h2Engine) runner(_ context.Context, ss *slots) sessionRunner {
 	e.ss = ss
+	e.sessions = make([]*h2Session, len(ss.list))
 	return e
 }
 
@@ -106,9 +110,9 @@ func (e *h2Engine) runner(_ context.Context, ss *slots) sessionRunner {
 // from the Client's connection goroutines.
 func (e *h2Engine) start(sl *slot, s subscriber) {
 	x := &h2Session{subscriber: s, ss: e.ss, stats: e.d.stats, base: e.req}
-	sl.sess = x
+	e.sessions[s.id] = x
 	x.begin(s.answered)
-	x.start = time.Now()
+	x.startNS = x.rec.since(time.Now())
 	var sink h2sub.Sink = x
 	if x.dump != nil {
 		sink = h2DumpSession{x}
@@ -120,8 +124,8 @@ func (e *h2Engine) start(sl *slot, s subscriber) {
 	x.mu.Unlock()
 }
 
-func (e *h2Engine) stop(sl *slot) {
-	if x := sl.sess; x != nil {
+func (e *h2Engine) stop(i int, _ *slot) {
+	if x := e.sessions[i]; x != nil {
 		x.stop()
 	}
 }

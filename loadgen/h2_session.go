@@ -146,7 +146,7 @@ func (x *h2Session) OnEnd(st *h2sub.Stream, err error) (again bool, after time.D
 	if d, ok := st.Retry(); ok {
 		after = d
 	}
-	x.start = now.Add(after)
+	x.startNS = x.rec.since(now.Add(after))
 	return true, after
 }
 

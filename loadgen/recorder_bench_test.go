@@ -34,7 +34,8 @@ func BenchmarkSubscriber_read(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(stream.Len() / max(b.N, 1)))
 	b.ResetTimer()
-	s.start = time.Now()
+	s.begin(func() {})
+	s.startNS = s.rec.since(time.Now())
 	if err := s.read(&stream); err != nil {
 		b.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"runtime"
 	"time"
 
@@ -57,11 +56,9 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	subCtx, stopSubs := context.WithCancel(ctx)
 	defer stopSubs()
 
-	var dump *bufio.Writer
-	var dumpW io.Writer // stays a nil interface without --dump
+	var dump *bufio.Writer // nil without --dump
 	if cfg.Dump != nil {
 		dump = bufio.NewWriter(cfg.Dump)
-		dumpW = dump
 	}
 
 	// The driver opens and closes subscriber slots as the schedule says and
@@ -69,7 +66,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	// for the aggregator: a phase switch is one append to the phase log,
 	// so the run's clock is the driver's own.
 	sc := newSelfCheck(start)
-	subs := newSlots(subCtx, &cfg, eng, agg, dumpW)
+	subs := newSlots(subCtx, &cfg, eng, agg, dump)
 	sched, maxSteady := cfg.schedule()
 	var drv *driver
 	heldN := int64(0) // the target of the open steady window

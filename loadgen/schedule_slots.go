@@ -1,8 +1,8 @@
 package loadgen
 
 import (
+	"bufio"
 	"context"
-	"io"
 	"sync/atomic"
 	"time"
 )
@@ -14,11 +14,10 @@ import (
 type slot struct {
 	rec *Recorder
 	// The HTTP/1.1 engine's session: its goroutine's cancel and done
-	// (closed when it returned; nil before the first).
+	// (closed when it returned; nil before the first). The HTTP/2
+	// engine keeps its sessions itself.
 	cancel context.CancelFunc
 	done   chan struct{}
-	// sess is the HTTP/2 engine's session; nil under HTTP/1.1.
-	sess *h2Session
 
 	// Written by the slot's sessions, which never overlap (a new session
 	// waits for the previous one's done, or the previous one was made
@@ -43,7 +42,7 @@ type slots struct {
 	cfg    *Config
 	agg    *aggregator
 	runner sessionRunner
-	dump   io.Writer // for slot 0; nil for none
+	dump   *bufio.Writer // for slot 0; nil for none
 	list   []slot
 	// pending counts sessions whose first connection attempt has no
 	// answer yet: the steady state waits for it to be 0.
@@ -62,7 +61,7 @@ type slots struct {
 
 // newSlots prepares cfg.Subscribers slots whose sessions eng runs; ctx is
 // the parent of every session, cancelled at the run's end.
-func newSlots(ctx context.Context, cfg *Config, eng engine, agg *aggregator, dump io.Writer) *slots {
+func newSlots(ctx context.Context, cfg *Config, eng engine, agg *aggregator, dump *bufio.Writer) *slots {
 	ss := &slots{
 		cfg:  cfg,
 		agg:  agg,
@@ -122,7 +121,7 @@ func (ss *slots) allFailed() bool {
 
 // stop closes slot i's session. It is not a failure.
 func (ss *slots) stop(i int) {
-	ss.runner.stop(&ss.list[i])
+	ss.runner.stop(i, &ss.list[i])
 }
 
 // noteAnswer records a first answer that came at t; answered keeps the

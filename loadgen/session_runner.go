@@ -13,11 +13,12 @@ import (
 // allFailed); the runner only starts, stops and ends sessions. start and
 // stop are called from the schedule driver's goroutine only.
 type sessionRunner interface {
-	// start runs s, a new session of slot sl. A slot's sessions never
-	// overlap: one the slot had before has been stopped.
+	// start runs s, a new session of slot sl (slot s.id). A slot's
+	// sessions never overlap: one the slot had before has been stopped.
 	start(sl *slot, s subscriber)
-	// stop ends slot sl's session (a ramp-down). It is not a failure.
-	stop(sl *slot)
+	// stop ends the session of slot sl, the i-th (a ramp-down). It is not
+	// a failure.
+	stop(i int, sl *slot)
 	// wait ends every session, the run being over, and returns once none
 	// records any more.
 	wait()
@@ -40,7 +41,7 @@ type engine interface {
 type goroutineRunner struct {
 	ctx   context.Context
 	ss    *slots
-	open  opener
+	open  *h1Opener
 	dials *semaphore.Weighted
 	wg    sync.WaitGroup
 }
@@ -68,14 +69,14 @@ func (r *goroutineRunner) start(sl *slot, s subscriber) {
 	})
 }
 
-func (r *goroutineRunner) stop(sl *slot) { sl.cancel() }
+func (r *goroutineRunner) stop(_ int, sl *slot) { sl.cancel() }
 
 func (r *goroutineRunner) wait() { r.wg.Wait() }
 
-// openerEngine is an engine whose sessions are goroutines that open their
-// streams with an opener: HTTP/1.1.
-type openerEngine struct{ opener }
+// h1Engine is the HTTP/1.1 engine: sessions on goroutines that open their
+// streams with an h1Opener, one TCP connection each.
+type h1Engine struct{ *h1Opener }
 
-func (e openerEngine) runner(ctx context.Context, ss *slots) sessionRunner {
-	return &goroutineRunner{ctx: ctx, ss: ss, open: e.opener, dials: semaphore.NewWeighted(int64(ss.cfg.MaxDials))}
+func (e h1Engine) runner(ctx context.Context, ss *slots) sessionRunner {
+	return &goroutineRunner{ctx: ctx, ss: ss, open: e.h1Opener, dials: semaphore.NewWeighted(int64(ss.cfg.MaxDials))}
 }

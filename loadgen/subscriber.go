@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -25,11 +26,11 @@ import (
 type subscriber struct {
 	id   int
 	cfg  *Config
-	open opener // the HTTP/1.1 engine's; nil under HTTP/2
+	open *h1Opener // the HTTP/1.1 engine's; nil under HTTP/2
 	rec  *Recorder
 	agg  *aggregator
-	dump io.Writer // non-nil for the first subscriber only
-	slot *slot     // the slot's lasting state; nil in tests that run a bare subscriber
+	dump *bufio.Writer // non-nil for the first subscriber only, with --dump
+	slot *slot         // the slot's lasting state; nil in tests that run a bare subscriber
 	// answered is called once, when the first attempt has an answer or
 	// the session ends without one (slots.answer).
 	answered func()
@@ -42,22 +43,25 @@ type subscriber struct {
 	// that gaps, duplicates and resets are counted as the stream's id
 	// scheme allows.
 	ids ids.Tracker
-	// streams counts the streams of the session so far.
-	streams int
 	// lastBytes is the reader's byte count when bytes were last booked:
-	// every event and every comment books what was read since. lastAt is
+	// every event and every comment books what was read since. lastNS is
 	// when that booking happened on the current stream (the event's read
-	// time, a comment's arrival); zero before the stream's first.
+	// time, a comment's arrival); none before the stream's first.
 	lastBytes uint64
-	lastAt    time.Time
-	// start is when the current attempt began; prevAt when the previous
-	// event of the current stream arrived (zero before its first);
-	// lostAt when the session lost its stream (zero while it holds one).
-	start, prevAt, lostAt time.Time
-	established           bool // the session had a stream
-	firstEvent            bool // the current stream has had no event yet
-	replays               bool // the current stream is a reconnection's: its old events are replays (replay.go)
-	unanswered            bool // answered is still to be called
+	lastNS    int64
+	// startNS is when the current attempt began; prevNS when the previous
+	// event of the current stream arrived (none before its first); lostNS
+	// when the session lost its stream (none while it holds one). Times
+	// are ns since the run started (Recorder.since), or noTime: a
+	// subscriber is held by the thousand, and a time.Time is three times
+	// the size.
+	startNS, prevNS, lostNS int64
+	// streams counts the streams of the session so far.
+	streams     int32
+	established bool // the session had a stream
+	firstEvent  bool // the current stream has had no event yet
+	replays     bool // the current stream is a reconnection's: its old events are replays (replay.go)
+	unanswered  bool // answered is still to be called
 	// pub is the run's publisher in publisher mode, else nil; epochs
 	// place the session's streams in its audience, and seen holds the
 	// markers received when the subscriber runs without a slot
@@ -80,7 +84,7 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 		if dials.Acquire(ctx, 1) != nil {
 			return
 		}
-		s.start = time.Now()
+		s.startNS = s.rec.since(time.Now())
 		resp, cerr := s.connectOffStack(ctx)
 		dials.Release(1)
 		if ctx.Err() != nil {
@@ -116,10 +120,17 @@ func (s *subscriber) run(ctx context.Context, dials *semaphore.Weighted, answere
 	}
 }
 
+// noTime marks a subscriber time that is not set.
+const noTime = int64(-1)
+
+// usBetween returns the µs from a to b, times in ns since the run started.
+func usBetween(a, b int64) int64 { return (b - a) / int64(time.Microsecond) }
+
 // begin starts a session; answered is called once, when its first attempt
 // has an answer or the session ends without one.
 func (s *subscriber) begin(answered func()) {
 	s.answered, s.unanswered = answered, true
+	s.prevNS, s.lostNS, s.lastNS = noTime, noTime, noTime
 	s.pub, _ = s.cfg.Latency.(*publisher)
 	if s.cfg.LastEventID != "" {
 		s.ids.Seed([]byte(s.cfg.LastEventID))
@@ -146,7 +157,7 @@ func (s *subscriber) finish() {
 		s.unanswered = false
 		s.answered()
 	}
-	if !s.lostAt.IsZero() {
+	if s.lostNS != noTime {
 		s.agg.droppedSession()
 	}
 }
@@ -158,7 +169,7 @@ func (s *subscriber) finish() {
 func (s *subscriber) attemptFailed(now time.Time, cerr *ConnError) (retry bool) {
 	s.answer()
 	if gotHeaders(cerr.Class) {
-		s.agg.headersAfter(now.Sub(s.start).Microseconds())
+		s.agg.headersAfter(usBetween(s.startNS, s.rec.since(now)))
 	}
 	s.agg.failure(cerr)
 	return s.established && retryable(cerr.Class)
@@ -167,15 +178,16 @@ func (s *subscriber) attemptFailed(now time.Time, cerr *ConnError) (retry bool) 
 // up books a stream that began at now (its checked response headers); n is
 // the session reader's byte count then.
 func (s *subscriber) up(now time.Time, n uint64) {
+	nowNS := s.rec.since(now)
 	reconnectUS := int64(-1)
 	if s.established {
-		reconnectUS = now.Sub(s.lostAt).Microseconds()
+		reconnectUS = usBetween(s.lostNS, nowNS)
 	}
-	s.established, s.lostAt = true, time.Time{}
+	s.established, s.lostNS = true, noTime
 	if s.slot != nil {
 		s.slot.connected = true
 	}
-	s.agg.streamUp(now.Sub(s.start).Microseconds(), reconnectUS)
+	s.agg.streamUp(usBetween(s.startNS, nowNS), reconnectUS)
 	if s.pub != nil {
 		s.epochs.up = s.pub.join()
 	}
@@ -191,8 +203,8 @@ func (s *subscriber) up(now time.Time, n uint64) {
 	}
 	// Events published before a reconnection's stream began are replays,
 	// not live fan-out (replay.go).
-	s.firstEvent, s.prevAt, s.replays = true, time.Time{}, s.streams > 1
-	s.lastBytes, s.lastAt = n, time.Time{}
+	s.firstEvent, s.prevNS, s.replays = true, noTime, s.streams > 1
+	s.lastBytes, s.lastNS = n, noTime
 }
 
 // down books the end of the current stream at now, with the reason: nil
@@ -210,7 +222,7 @@ func (s *subscriber) down(now time.Time, cerr *ConnError) (reconnect bool) {
 	if cerr == nil {
 		return false
 	}
-	s.lostAt = now
+	s.lostNS = s.rec.since(now)
 	return !s.cfg.NoReconnect
 }
 
@@ -298,12 +310,13 @@ func (s *subscriber) event(ev *sse.Event, n uint64) {
 		st := s.ids.Notice(ev.ID, notice)
 		s.rec.idNotice(ev.At, st.Gaps, st.Lost, st.Resets)
 		s.rec.extra(ev.At, n-s.lastBytes, 0, 0)
-		s.lastBytes, s.lastAt = n, ev.At
+		s.lastBytes, s.lastNS = n, s.rec.since(ev.At)
 		return
 	}
+	atNS := s.rec.since(ev.At)
 	if s.firstEvent {
 		s.firstEvent = false
-		s.agg.firstEventAfter(ev.At.Sub(s.start).Microseconds())
+		s.agg.firstEventAfter(usBetween(s.startNS, atNS))
 	}
 	latUS, oor := int64(-1), false
 	if s.pub != nil {
@@ -312,32 +325,32 @@ func (s *subscriber) event(ev *sse.Event, n uint64) {
 		if d, ok := src.Latency(ev.Data, ev.At); ok {
 			latUS = d.Microseconds()
 			oor = !latencyInRange(latUS)
-			if s.replays && !oor && ev.At.Add(-d).Before(s.start) {
+			if s.replays && !oor && atNS-int64(d) < s.startNS {
 				s.agg.replay.record(latUS)
 				latUS = -1
 			}
 		}
 	}
 	gapUS := int64(-1) // inter-event gap on this stream, µs
-	if !s.prevAt.IsZero() {
-		gapUS = ev.At.Sub(s.prevAt).Microseconds()
+	if s.prevNS != noTime {
+		gapUS = usBetween(s.prevNS, atNS)
 	}
-	s.prevAt = ev.At
+	s.prevNS = atNS
 	st := s.ids.Observe(ev.ID)
 	if st.Lost > 0 || st.Resets > 0 {
 		s.rec.idNotice(ev.At, 0, st.Lost, st.Resets) // Gaps go with the event
 	}
 	s.rec.event(ev.At, latUS, oor, gapUS, n-s.lastBytes, st.Gaps, st.Dups)
-	s.lastBytes, s.lastAt = n, ev.At
+	s.lastBytes, s.lastNS = n, atNS
 }
 
 // tail books the stream's last bytes (a partial event), which came with or
 // after what was booked last; n is the reader's byte count at the end.
 func (s *subscriber) tail(n uint64) {
 	if d := n - s.lastBytes; d > 0 {
-		at := s.lastAt
-		if at.IsZero() {
-			at = time.Now()
+		at := time.Now()
+		if s.lastNS != noTime {
+			at = s.rec.t0.Add(time.Duration(s.lastNS))
 		}
 		s.rec.extra(at, d, 0, 0)
 		s.lastBytes = n
@@ -377,7 +390,7 @@ func (s *subscriber) comment(text []byte) {
 // count then.
 func (s *subscriber) comments(now time.Time, n, lines uint64) {
 	s.rec.extra(now, n-s.lastBytes, lines, 0)
-	s.lastBytes, s.lastAt = n, now
+	s.lastBytes, s.lastNS = n, s.rec.since(now)
 }
 
 // dumpLine is one event of the --dump file.

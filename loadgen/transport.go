@@ -14,20 +14,6 @@ import (
 	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
-// opener starts one SSE request and returns the response whose Body is the
-// event stream: the HTTP/1.1 engine's transport (h1Opener).
-type opener interface {
-	// open sends req and returns its response once the headers arrived. The
-	// request's context bounds the whole stream: cancelling it ends the body.
-	// Failures only the opener can tell apart (TLS, protocol mismatch) come
-	// back as *ConnError.
-	open(req *http.Request) (*http.Response, error)
-	// close releases shared connections at the end of the run.
-	close()
-	// stats returns what the opener saw of its connections.
-	stats() *transportStats
-}
-
 // newEngine prepares the transport of a run whose cfg is validated and has
 // its defaults: HTTP/1.1 subscribers on goroutines with an h1Opener, or
 // HTTP/2 subscribers on the frame-level engine (engine_h2.go). Before
@@ -68,11 +54,14 @@ func newEngine(cfg *Config) (engine, error) {
 	case cfg.Protocol == ProtocolH2 || cfg.Protocol == ProtocolH2C:
 		return newH2Engine(cfg, d)
 	default:
-		return openerEngine{&h1Opener{d: d, timeout: cfg.ConnectTimeout}}, nil
+		return h1Engine{&h1Opener{d: d, timeout: cfg.ConnectTimeout}}, nil
 	}
 }
 
-// h1Opener opens one TCP connection per subscriber and speaks HTTP/1.1 over
+// h1Opener starts one SSE request and returns the response whose Body is
+// the event stream: failures only it can tell apart (TLS) come back as
+// *ConnError, and the request's context bounds the whole stream. It opens
+// one TCP connection per subscriber and speaks HTTP/1.1 over
 // it with the standard library's request writer and response parser. A
 // per-subscriber http.Transport would cost two goroutines and two 4 KiB
 // buffers per connection; this costs the caller's goroutine and one small
