@@ -62,7 +62,7 @@ func (x *h2Session) OnHeaders(st *h2sub.Stream, r *h2sub.Response) {
 	defer x.mu.Unlock()
 	switch {
 	case x.over:
-	case r.Status == 200 && transport.IsEventStream(r.ContentType):
+	case isStream(r):
 		x.streaming = true
 		x.up(r.At, st.Bytes())
 	case isRedirect(r.Status):
@@ -234,4 +234,10 @@ type h2DumpSession struct{ *h2Session }
 // OnCommentLine writes a comment line to the dump.
 func (d h2DumpSession) OnCommentLine(_ *h2sub.Stream, text []byte) {
 	writeDumpComment(d.dump, text)
+}
+
+// isStream tells whether r starts a stream (transport.ResponseClass).
+func isStream(r *h2sub.Response) bool {
+	class, _ := transport.ResponseClass(r.Status, r.ContentType)
+	return class == ""
 }

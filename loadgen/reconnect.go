@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"time"
@@ -36,9 +35,6 @@ import (
 // stops.
 const ClassNoContent = transport.ClassNoContent
 
-// errNoContent is the error of a ClassNoContent failure.
-var errNoContent = errors.New("HTTP 204 No Content: the server asked the client to stop reconnecting")
-
 // DefaultReconnectDelay is the reconnection time when the server sent no
 // retry: field. Chrome and Safari wait 3 s (Firefox 5 s); the spec leaves it
 // to the user agent. ssebench adds no backoff or jitter, as browsers do not.
@@ -59,16 +55,6 @@ func gotHeaders(class string) bool {
 		return true
 	}
 	return false
-}
-
-// noContent returns the ConnError of a 204 answer, or nil for any other
-// status; connect calls it before its status check.
-func noContent(resp *http.Response) *ConnError {
-	if resp.StatusCode != http.StatusNoContent {
-		return nil
-	}
-	resp.Body.Close()
-	return &ConnError{Class: ClassNoContent, Err: errNoContent}
 }
 
 // reader returns the session's sse.Reader set to read body: a new one for

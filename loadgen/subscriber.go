@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -271,17 +270,11 @@ func (s *subscriber) connect(ctx context.Context) (*http.Response, *ConnError) {
 	if err != nil {
 		return nil, classifyDial(err)
 	}
-	if cerr := noContent(resp); cerr != nil { // 204: stop (reconnect.go)
-		return nil, cerr
-	}
-	if resp.StatusCode != http.StatusOK {
+	// EventSource's rule (transport.ResponseClass); 204 is the server's
+	// "stop" (reconnect.go).
+	if class, err := transport.ResponseClass(resp.StatusCode, resp.Header.Get("Content-Type")); err != nil {
 		resp.Body.Close()
-		return nil, &ConnError{Class: ClassStatus, Err: fmt.Errorf("HTTP %s", resp.Status)}
-	}
-	ct := resp.Header.Get("Content-Type")
-	if !transport.IsEventStream(ct) { // EventSource's rule
-		resp.Body.Close()
-		return nil, &ConnError{Class: ClassContentType, Err: fmt.Errorf("Content-Type %q, want text/event-stream", ct)}
+		return nil, &ConnError{Class: class, Err: err}
 	}
 	return resp, nil
 }

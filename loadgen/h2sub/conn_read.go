@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/net/http2"
+
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // errGoneAway ends a connection whose streams all finished after GOAWAY.
@@ -294,30 +294,15 @@ func (c *conn) onHeaders(f *http2.MetaHeadersFrame) error {
 	return nil
 }
 
-// checkResponse fails a response the way EventSource does: status 200
-// and Content-Type text/event-stream, else the stream fails; 204 is the
-// server's request to stop.
+// checkResponse fails a response the way EventSource does
+// (transport.ResponseClass): status 200 and Content-Type
+// text/event-stream, else the stream fails; 204 is the server's request to
+// stop.
 func checkResponse(r *Response) *Error {
-	switch {
-	case r.Status == 204:
-		return &Error{Class: ClassNoContent, Err: errors.New("HTTP 204 No Content: the server asked the client to stop reconnecting")}
-	case r.Status != 200:
-		return &Error{Class: ClassStatus, Err: fmt.Errorf("HTTP %d", r.Status)}
-	case isEventStream(r.ContentType):
-		return nil
+	if class, err := transport.ResponseClass(r.Status, r.ContentType); err != nil {
+		return &Error{Class: class, Err: err}
 	}
-	return &Error{Class: ClassContentType, Err: fmt.Errorf("Content-Type %q, want text/event-stream", r.ContentType)}
-}
-
-// isEventStream reports whether ct names text/event-stream, without
-// allocating in the common case of the bare type.
-func isEventStream(ct string) bool {
-	const want = "text/event-stream"
-	if strings.EqualFold(ct, want) {
-		return true
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && mt == want
+	return nil
 }
 
 // onSettings applies the server's SETTINGS and acknowledges them; the

@@ -2,6 +2,8 @@ package transport
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
 	"os"
 
 	"github.com/ssebench/ssebench/loadgen/sse"
@@ -62,4 +64,24 @@ func LostClass(err error, afterHeaders bool) string {
 		return ClassProtocol
 	}
 	return ClassRead
+}
+
+// ErrNoContent is the error of a ClassNoContent answer.
+var ErrNoContent = errors.New("HTTP 204 No Content: the server asked the client to stop reconnecting")
+
+// ResponseClass judges a response head as EventSource does: "" and nil for
+// status 200 with a text/event-stream Content-Type (a stream), else the
+// class that fails the attempt and why: ClassNoContent for 204 (the
+// server's "stop"), ClassStatus for another status, ClassContentType for
+// a 200 that is not an event stream.
+func ResponseClass(status int, contentType string) (string, error) {
+	switch {
+	case status == http.StatusNoContent:
+		return ClassNoContent, ErrNoContent
+	case status != http.StatusOK:
+		return ClassStatus, fmt.Errorf("HTTP %d %s", status, http.StatusText(status))
+	case !IsEventStream(contentType):
+		return ClassContentType, fmt.Errorf("Content-Type %q, want text/event-stream", contentType)
+	}
+	return "", nil
 }

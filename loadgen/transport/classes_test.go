@@ -67,3 +67,29 @@ func TestDialClass(t *testing.T) {
 		})
 	}
 }
+
+func TestResponseClass(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status  int
+		ct      string
+		want    string
+		wantErr string
+	}{
+		{200, "text/event-stream", "", ""},
+		{200, "Text/Event-Stream; charset=utf-8", "", ""},
+		{204, "", ClassNoContent, "HTTP 204 No Content: the server asked the client to stop reconnecting"},
+		{404, "text/event-stream", ClassStatus, "HTTP 404 Not Found"},
+		{200, "text/plain", ClassContentType, `Content-Type "text/plain", want text/event-stream`},
+	}
+	for _, tt := range tests {
+		class, err := ResponseClass(tt.status, tt.ct)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if class != tt.want || got != tt.wantErr {
+			t.Errorf("ResponseClass(%d, %q) = %q, %q; want %q, %q", tt.status, tt.ct, class, got, tt.want, tt.wantErr)
+		}
+	}
+}
