@@ -233,7 +233,11 @@ type h2DumpSession struct{ *h2Session }
 
 // OnCommentLine writes a comment line to the dump.
 func (d h2DumpSession) OnCommentLine(_ *h2sub.Stream, text []byte) {
-	writeDumpComment(d.dump, text)
+	d.mu.Lock()
+	if !d.over {
+		writeDumpComment(d.dump, text)
+	}
+	d.mu.Unlock()
 }
 
 // isStream tells whether r starts a stream (transport.ResponseClass).
