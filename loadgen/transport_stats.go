@@ -28,7 +28,7 @@ type transportStats struct {
 	protos   map[string]int // Response.Proto → subscribers
 	versions map[string]int // TLS version → connections
 	// h2Limit is the lowest SETTINGS_MAX_CONCURRENT_STREAMS advertised; 0
-	// when no server advertised one (x/net then allows 1000 streams per
+	// when no server advertised one (the HTTP/2 engine then sets no limit per
 	// connection) or over HTTP/1.1.
 	h2Limit uint32
 }
