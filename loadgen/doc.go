@@ -5,7 +5,8 @@
 //
 // The engine is this package: the Schedule (schedule.go) and its driver
 // (schedule_driver.go, schedule_slots.go), the Runner (runner.go), one
-// Subscriber goroutine per slot (subscriber.go, reconnect.go, redirect.go),
+// Subscriber per slot (subscriber.go, reconnect.go, redirect.go; run by
+// a goroutine over HTTP/1.1, by engine_h2.go's Sinks over HTTP/2),
 // the Recorder (recorder.go), the Aggregator (aggregator*.go) and the
 // reportBuilder (report.go), which assembles the result.Report from the
 // values every part returns. Around it: package transport builds every
@@ -22,6 +23,15 @@
 // all at once, a linear ramp (Config.Ramp, Config.ConnectRate) then a hold,
 // or k6-style Stages. The driver opens subscribers (at most Config.MaxDials
 // handshakes at once) and closes the newest on a ramp-down.
+//
+// Two engines run the subscribers' sessions (sessionRunner): over HTTP/1.1
+// each subscriber has a goroutine and its own TCP connection; over HTTP/2
+// (--protocol h2c, h2) the frame-level engine loadgen/h2sub reads each
+// connection's frames on one goroutine and hands every stream's headers,
+// events and end to that subscriber's Sink, with no goroutine, pipe or
+// buffer per stream. Both call the same per-stream measurement methods
+// (subscriber.go: up, event, comment, down, attemptFailed), so a stream is
+// measured, reconnected and classified the same way whatever carries it.
 //
 // The steady state is every moment when the schedule holds a constant
 // target above 0 (the hold after a ramp; a stage whose target equals the

@@ -2,29 +2,29 @@ package loadgen
 
 import (
 	"errors"
-	"os"
 
-	"github.com/ssebench/ssebench/loadgen/sse"
 	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // Failure classes: the bounded set of keys of the result's "errors" map.
+// They are loadgen/transport's, the one set of class names that every
+// engine (HTTP/1.1 here, HTTP/2 in loadgen/h2sub) reports with.
 const (
-	ClassDial        = transport.ClassDial       // TCP connect failed (refused, unreachable, no route)
-	ClassTimeout     = transport.ClassTimeout    // no response headers within ConnectTimeout
-	ClassStatus      = "status"                  // a response status other than 200
-	ClassContentType = "content_type"            // a 200 response that is not text/event-stream
-	ClassProtocol    = transport.ClassProtocol   // the HTTP exchange itself failed (malformed response, h2 error before headers)
-	ClassRead        = "read"                    // the stream failed while reading (reset, h2 stream error)
-	ClassEOF         = "eof"                     // the server ended the stream before the run ended
-	ClassTooLarge    = "too_large"               // an event exceeded MaxEventBytes
-	ClassFDLimit     = transport.ClassFDLimit    // the client ran out of file descriptors (a client limit, not the server's)
-	ClassLocalPorts  = transport.ClassLocalPorts // the client ran out of local ports or addresses (a client limit, not the server's)
-	ClassTLS         = "tls"                     // the TLS handshake failed (untrusted certificate, bad client certificate, alert)
+	ClassDial        = transport.ClassDial        // TCP connect failed (refused, unreachable, no route)
+	ClassTimeout     = transport.ClassTimeout     // no response headers within ConnectTimeout
+	ClassStatus      = transport.ClassStatus      // a response status other than 200
+	ClassContentType = transport.ClassContentType // a 200 response that is not text/event-stream
+	ClassProtocol    = transport.ClassProtocol    // the HTTP exchange itself failed (malformed response, h2 error before headers)
+	ClassRead        = transport.ClassRead        // the stream failed while reading (reset, h2 stream error)
+	ClassEOF         = transport.ClassEOF         // the server ended the stream before the run ended
+	ClassTooLarge    = transport.ClassTooLarge    // an event exceeded MaxEventBytes
+	ClassFDLimit     = transport.ClassFDLimit     // the client ran out of file descriptors (a client limit, not the server's)
+	ClassLocalPorts  = transport.ClassLocalPorts  // the client ran out of local ports or addresses (a client limit, not the server's)
+	ClassTLS         = transport.ClassTLS         // the TLS handshake failed (untrusted certificate, bad client certificate, alert)
 	// ClassProtocolMismatch: the server would not speak the protocol asked
 	// for (--protocol h2 and ALPN chose http/1.1, or an h2c preface answered
 	// by HTTP/1.1). ssebench never falls back to another protocol silently.
-	ClassProtocolMismatch = "protocol_mismatch"
+	ClassProtocolMismatch = transport.ClassProtocolMismatch
 )
 
 // ErrNothingMeasured is returned by Run (with a report) when no subscriber
@@ -51,6 +51,9 @@ func (e *ConnError) Error() string { return "loadgen: " + e.Class + ": " + e.Err
 // Unwrap returns the underlying error.
 func (e *ConnError) Unwrap() error { return e.Err }
 
+// ErrorClass returns e.Class (transport.Classified).
+func (e *ConnError) ErrorClass() string { return e.Class }
+
 // classifyDial turns a dial or request error into a ConnError, telling
 // client-side descriptor exhaustion apart from server refusals.
 func classifyDial(err error) *ConnError {
@@ -64,15 +67,11 @@ func classifyDial(err error) *ConnError {
 }
 
 // classifyRead turns an error that ended an established stream into a
-// ConnError; a nil error means a clean end of stream by the server.
+// ConnError (transport.LostClass); a nil error means a clean end of stream
+// by the server.
 func classifyRead(err error) *ConnError {
-	switch {
-	case err == nil:
+	if err == nil {
 		return &ConnError{Class: ClassEOF, Err: errors.New("server closed the stream")}
-	case errors.Is(err, sse.ErrEventTooLarge):
-		return &ConnError{Class: ClassTooLarge, Err: err}
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return &ConnError{Class: ClassTimeout, Err: err}
 	}
-	return &ConnError{Class: ClassRead, Err: err}
+	return &ConnError{Class: transport.LostClass(err, true), Err: err}
 }

@@ -2,12 +2,12 @@ package loadgen
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen/sse"
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // Reconnection follows the EventSource rules of the WHATWG HTML standard
@@ -33,10 +33,7 @@ import (
 // ClassNoContent is the failure class of an HTTP 204 No Content answer: the
 // server asked the client not to reconnect. Initial or not, the subscriber
 // stops.
-const ClassNoContent = "no_content"
-
-// errNoContent is the error of a ClassNoContent failure.
-var errNoContent = errors.New("HTTP 204 No Content: the server asked the client to stop reconnecting")
+const ClassNoContent = transport.ClassNoContent
 
 // DefaultReconnectDelay is the reconnection time when the server sent no
 // retry: field. Chrome and Safari wait 3 s (Firefox 5 s); the spec leaves it
@@ -58,16 +55,6 @@ func gotHeaders(class string) bool {
 		return true
 	}
 	return false
-}
-
-// noContent returns the ConnError of a 204 answer, or nil for any other
-// status; connect calls it before its status check.
-func noContent(resp *http.Response) *ConnError {
-	if resp.StatusCode != http.StatusNoContent {
-		return nil
-	}
-	resp.Body.Close()
-	return &ConnError{Class: ClassNoContent, Err: errNoContent}
 }
 
 // reader returns the session's sse.Reader set to read body: a new one for

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"math"
 	"testing"
@@ -35,7 +34,9 @@ func BenchmarkSubscriber_read(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(stream.Len() / max(b.N, 1)))
 	b.ResetTimer()
-	if err := s.read(context.Background(), &stream, time.Now()); err != nil {
+	s.begin(func() {})
+	s.startNS = s.rec.since(time.Now())
+	if err := s.read(&stream); err != nil {
 		b.Fatal(err)
 	}
 	b.StopTimer()

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // Redirects are followed as EventSource does (it fetches with the
@@ -27,7 +29,7 @@ const MaxRedirects = 20
 
 // ClassRedirect is the failure class of a redirect ssebench cannot follow:
 // too many in a row, a bad Location, or another scheme or host.
-const ClassRedirect = "redirect"
+const ClassRedirect = transport.ClassRedirect
 
 // errTooManyRedirects is the error of a chain longer than MaxRedirects.
 var errTooManyRedirects = fmt.Errorf("more than %d redirects in a row", MaxRedirects)

@@ -12,7 +12,7 @@ import (
 // reportBuilder assembles a run's Report, the last step of the data flow
 // (Aggregator ─► Result). The parts of the run return values: the
 // aggregator its summary (aggregator_report.go), the event ids theirs
-// (report_ids.go), the opener its transport stats, the active source its
+// (report_ids.go), the engine its transport stats, the active source its
 // publish part and warnings, the self-check its verdict; build alone puts
 // them in the Report and appends every warning, in one stable order (see
 // warnings).

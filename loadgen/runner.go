@@ -3,7 +3,6 @@ package loadgen
 import (
 	"bufio"
 	"context"
-	"io"
 	"runtime"
 	"time"
 
@@ -23,11 +22,11 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 
 	// transport.go: raises RLIMIT_NOFILE and fails with ErrTooManyForLimits
 	// before anything starts when the run cannot fit.
-	op, err := newOpener(&cfg)
+	eng, err := newEngine(&cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer op.close()
+	defer eng.close()
 
 	start := time.Now()
 	// The phase log holds the phase switches as the driver makes them; the
@@ -51,11 +50,9 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	subCtx, stopSubs := context.WithCancel(ctx)
 	defer stopSubs()
 
-	var dump *bufio.Writer
-	var dumpW io.Writer // stays a nil interface without --dump
+	var dump *bufio.Writer // nil without --dump
 	if cfg.Dump != nil {
 		dump = bufio.NewWriter(cfg.Dump)
-		dumpW = dump
 	}
 
 	// The driver opens and closes subscriber slots as the schedule says and
@@ -63,7 +60,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 	// for the aggregator: a phase switch is one append to the phase log,
 	// so the run's clock is the driver's own.
 	sc := newSelfCheck(start)
-	subs := newSlots(subCtx, &cfg, op, agg, dumpW)
+	subs := newSlots(subCtx, &cfg, eng, agg, dump)
 	sched, maxSteady := cfg.schedule()
 	var drv *driver
 	heldN := int64(0) // the target of the open steady window
@@ -148,7 +145,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 
 	// One place builds the report from what each part returns (report.go).
 	b := reportBuilder{cfg: &cfg, start: start, end: end, interrupted: interrupted,
-		agg: agg, transport: op.stats(), active: act,
+		agg: agg, transport: eng.stats(), active: act,
 		self: self, saturated: saturated, heldHeaders: res.HeldHeaders}
 	rep, err := b.build()
 	if err != nil {

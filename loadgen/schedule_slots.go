@@ -1,44 +1,45 @@
 package loadgen
 
 import (
+	"bufio"
 	"context"
-	"io"
-	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/semaphore"
 )
 
 // slot is one subscriber position of a run. The schedule opens a session on
-// it (a subscriber goroutine that connects, reads and reconnects) and may
-// close it on a ramp-down and open a new one later; the slot's Recorder
-// outlives its sessions.
+// it (a subscriber that connects, reads and reconnects) and may close it on
+// a ramp-down and open a new one later; the slot's Recorder outlives its
+// sessions. How a session runs is its engine's (sessionRunner).
 type slot struct {
-	rec    *Recorder
-	cancel context.CancelFunc // ends the current session
-	done   chan struct{}      // closed when the current session returned; nil before the first
+	rec *Recorder
+	// The HTTP/1.1 engine's session: its goroutine's cancel and done
+	// (closed when it returned; nil before the first). The HTTP/2
+	// engine keeps its sessions itself.
+	cancel context.CancelFunc
+	done   chan struct{}
 
 	// Written by the slot's sessions, which never overlap (a new session
-	// waits for the previous one's done); read once every session returned.
+	// waits for the previous one's done, or the previous one was made
+	// inert first); read once every session returned.
 	connected bool // got a stream at least once
 	answered  bool // a first connection attempt had an answer
-	// sent is called when the session's request has been written; only
-	// the first call of a session counts (slots.unsent).
+	// unsent is set while the session's first request is not yet
+	// written (slots.unsent).
+	unsent atomic.Bool
+	// sent is called when the session's request has been written (the
+	// HTTP/1.1 engine's hook; slots.sent).
 	sent func()
 }
 
 // slots starts and stops subscriber sessions for the driver. start and stop
 // are called from the driver's goroutine only.
 type slots struct {
-	ctx   context.Context // parent of every session; cancelled at the run's end
-	cfg   *Config
-	open  opener
-	agg   *aggregator
-	dials *semaphore.Weighted
-	dump  io.Writer // for slot 0; nil for none
-	list  []slot
-	wg    sync.WaitGroup
+	cfg    *Config
+	agg    *aggregator
+	runner sessionRunner
+	dump   *bufio.Writer // for slot 0; nil for none
+	list   []slot
 	// pending counts sessions whose first connection attempt has no
 	// answer yet: the steady state waits for it to be 0.
 	pending atomic.Int64
@@ -54,57 +55,56 @@ type slots struct {
 	answered atomic.Pointer[time.Time]
 }
 
-func newSlots(ctx context.Context, cfg *Config, op opener, agg *aggregator, dump io.Writer) *slots {
+// newSlots prepares cfg.Subscribers slots whose sessions eng runs; ctx is
+// the parent of every session, cancelled at the run's end.
+func newSlots(ctx context.Context, cfg *Config, eng engine, agg *aggregator, dump *bufio.Writer) *slots {
 	ss := &slots{
-		ctx:   ctx,
-		cfg:   cfg,
-		open:  op,
-		agg:   agg,
-		dials: semaphore.NewWeighted(int64(cfg.MaxDials)),
-		dump:  dump,
-		list:  make([]slot, cfg.Subscribers),
+		cfg:  cfg,
+		agg:  agg,
+		dump: dump,
+		list: make([]slot, cfg.Subscribers),
 	}
 	for i := range ss.list {
 		ss.list[i].rec = agg.recs[i]
 	}
+	ss.runner = eng.runner(ctx, ss)
 	return ss
 }
 
 // start opens a session on slot i.
 func (ss *slots) start(i int) {
 	sl := &ss.list[i]
-	prev := sl.done
-	ctx, cancel := context.WithCancel(ss.ctx)
-	done := make(chan struct{})
-	sl.cancel, sl.done = cancel, done
 	ss.pending.Add(1)
 	ss.unsent.Add(1)
-	var once sync.Once
-	sent := func() { once.Do(func() { ss.unsent.Add(-1) }) }
-	sl.sent = sent
-	s := &subscriber{id: i, cfg: ss.cfg, open: ss.open, rec: sl.rec, agg: ss.agg, slot: sl}
+	sl.unsent.Store(true)
+	s := subscriber{id: i, cfg: ss.cfg, rec: sl.rec, agg: ss.agg, slot: sl,
+		answered: func() { ss.answer(sl) }}
 	if i == 0 && ss.dump != nil {
 		s.dump = ss.dump
 	}
-	ss.wg.Go(func() {
-		defer close(done)
-		defer cancel()
-		if prev != nil {
-			// The previous session was cancelled by a ramp-down; it ends
-			// as soon as its connection closes. Sessions never overlap, so
-			// the slot's Recorder keeps a single writer.
-			<-prev
-		}
-		s.run(ctx, ss.dials, func() {
-			sent()
-			ss.noteAnswer(time.Now())
-			ss.pending.Add(-1)
-		})
-		if !sl.connected { // written by this goroutine's session only
-			ss.streamless.Add(1)
-		}
-	})
 	ss.sessions.Add(1)
+	ss.runner.start(sl, s)
+}
+
+// sent notes that slot sl's session has written its first request.
+func (ss *slots) sent(sl *slot) {
+	if sl.unsent.Swap(false) {
+		ss.unsent.Add(-1)
+	}
+}
+
+// answer notes the first answer of slot sl's session.
+func (ss *slots) answer(sl *slot) {
+	ss.sent(sl)
+	ss.noteAnswer(time.Now())
+	ss.pending.Add(-1)
+}
+
+// ended notes that slot sl's session is over.
+func (ss *slots) ended(sl *slot) {
+	if !sl.connected { // written by this slot's sessions only
+		ss.streamless.Add(1)
+	}
 }
 
 // allFailed tells whether every session started so far has ended without
@@ -117,7 +117,7 @@ func (ss *slots) allFailed() bool {
 
 // stop closes slot i's session. It is not a failure.
 func (ss *slots) stop(i int) {
-	ss.list[i].cancel()
+	ss.runner.stop(i, &ss.list[i])
 }
 
 // noteAnswer records a first answer that came at t; answered keeps the
@@ -142,8 +142,9 @@ func (ss *slots) answeredAt() time.Time {
 	return time.Time{}
 }
 
-// wait waits for every session to return.
-func (ss *slots) wait() { ss.wg.Wait() }
+// wait ends every session (the run's context is cancelled) and waits for
+// them to return.
+func (ss *slots) wait() { ss.runner.wait() }
 
 // tally returns how many slots got a stream at least once, and how many had
 // an answer but never got a stream. Call it after wait.

@@ -121,7 +121,7 @@ func (o *TargetOptions) validateFor(u *url.URL, protocol string) []error {
 
 // newRequest builds subscriber id's request (transport.Request): method,
 // body and headers from the target options. The id rides in the context so
-// the HTTP/2 opener can spread streams over its connections.
+// the HTTP/1.1 opener can pick the subscriber's source address.
 func (c *Config) newRequest(ctx context.Context, id int) (*http.Request, error) {
 	return c.Request().New(context.WithValue(ctx, slotKey{}, id))
 }

@@ -14,25 +14,13 @@ import (
 	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
-// opener starts one SSE request and returns the response whose Body is the
-// event stream. It owns the transport details of one protocol.
-type opener interface {
-	// open sends req and returns its response once the headers arrived. The
-	// request's context bounds the whole stream: cancelling it ends the body.
-	// Failures only the opener can tell apart (TLS, protocol mismatch) come
-	// back as *ConnError.
-	open(req *http.Request) (*http.Response, error)
-	// close releases shared connections at the end of the run.
-	close()
-	// stats returns what the opener saw of its connections.
-	stats() *transportStats
-}
-
-// newOpener prepares the transport of a run whose cfg is validated and has
-// its defaults. Before anything connects it raises RLIMIT_NOFILE and checks
-// that the run fits the process's descriptors and local ports; when it does
-// not, the error wraps ErrTooManyForLimits.
-func newOpener(cfg *Config) (opener, error) {
+// newEngine prepares the transport of a run whose cfg is validated and has
+// its defaults: HTTP/1.1 subscribers on goroutines with an h1Opener, or
+// HTTP/2 subscribers on the frame-level engine (engine_h2.go). Before
+// anything connects it raises RLIMIT_NOFILE and checks that the run fits
+// the process's descriptors and local ports; when it does not, the error
+// wraps ErrTooManyForLimits.
+func newEngine(cfg *Config) (engine, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil {
 		return nil, err
@@ -62,15 +50,18 @@ func newOpener(cfg *Config) (opener, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch cfg.Protocol {
-	case ProtocolH2, ProtocolH2C:
-		return newH2Opener(d, cfg.Connections, cfg.ConnectTimeout), nil
+	switch {
+	case cfg.Protocol == ProtocolH2 || cfg.Protocol == ProtocolH2C:
+		return newH2Engine(cfg, d)
 	default:
-		return &h1Opener{d: d, timeout: cfg.ConnectTimeout}, nil
+		return h1Engine{&h1Opener{d: d, timeout: cfg.ConnectTimeout}}, nil
 	}
 }
 
-// h1Opener opens one TCP connection per subscriber and speaks HTTP/1.1 over
+// h1Opener starts one SSE request and returns the response whose Body is
+// the event stream: failures only it can tell apart (TLS) come back as
+// *ConnError, and the request's context bounds the whole stream. It opens
+// one TCP connection per subscriber and speaks HTTP/1.1 over
 // it with the standard library's request writer and response parser. A
 // per-subscriber http.Transport would cost two goroutines and two 4 KiB
 // buffers per connection; this costs the caller's goroutine and one small

@@ -2,10 +2,8 @@ package loadgen
 
 import (
 	"bytes"
-	"crypto/tls"
 	"encoding/binary"
 	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -19,7 +17,9 @@ const sniffBytes = 9 + 6*32
 // which tells whether it advertised SETTINGS_MAX_CONCURRENT_STREAMS at all
 // (x/net's ClientConn.State reports its own default of 1000 when it did
 // not). A server that does not speak HTTP/2 answers the preface with an
-// HTTP/1 status line, which names the mismatch plainly.
+// HTTP/1 status line, which names the mismatch plainly. The capacity
+// probes use it (loadgen/capacity); loadgen's HTTP/2 engine learns both
+// from loadgen/h2sub.
 type SniffConn struct {
 	net.Conn
 	done atomic.Bool // head is complete; Read no longer copies
@@ -51,24 +51,6 @@ func (c *SniffConn) HTTP1() (string, bool) {
 	return string(line), true
 }
 
-// notHTTP2 returns the server's first bytes, quoted, when they cannot be
-// the start of HTTP/2 (whose first frame is SETTINGS), or "nothing" when it
-// sent none; ok is false when they can.
-func (c *SniffConn) notHTTP2() (quoted string, ok bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	h := c.head
-	switch {
-	case len(h) == 0:
-		return "nothing", true
-	case len(h) >= 4 && h[3] == frameSettings:
-		return "", false
-	case len(h) < 4:
-		// Too short to judge as a frame header; nothing else followed.
-	}
-	return strconv.Quote(string(h[:min(len(h), 48)])), true
-}
-
 // HTTP/2 frame and setting codes (RFC 9113, section 6.5).
 const (
 	frameSettings           = 0x4
@@ -95,13 +77,3 @@ func (c *SniffConn) maxConcurrentStreams() (uint32, bool) {
 	}
 	return 0, false
 }
-
-// sniffTLSConn is a SniffConn over TLS. ConnectionState lets the HTTP/2
-// client fill Response.TLS as it does for a *tls.Conn.
-type sniffTLSConn struct {
-	*SniffConn
-	tc *tls.Conn
-}
-
-// ConnectionState returns the TLS connection's state.
-func (c sniffTLSConn) ConnectionState() tls.ConnectionState { return c.tc.ConnectionState() }

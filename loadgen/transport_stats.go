@@ -20,12 +20,15 @@ import (
 type transportStats struct {
 	conns     atomic.Int64 // TCP connections opened
 	redirects atomic.Int64 // redirects subscribers followed (redirect.go)
+	// h2Responses counts the HTTP/2 engine's responses: Sinks count them
+	// without a lock.
+	h2Responses atomic.Int64
 
 	mu       sync.Mutex
 	protos   map[string]int // Response.Proto → subscribers
 	versions map[string]int // TLS version → connections
 	// h2Limit is the lowest SETTINGS_MAX_CONCURRENT_STREAMS advertised; 0
-	// when no server advertised one (x/net then allows 1000 streams per
+	// when no server advertised one (the HTTP/2 engine then sets no limit per
 	// connection) or over HTTP/1.1.
 	h2Limit uint32
 }
@@ -65,8 +68,13 @@ func (s *transportStats) h2Advertised(limit uint32, ok bool) {
 func (s *transportStats) transport() result.Transport {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	protos := s.protos
+	if n := s.h2Responses.Load(); n > 0 {
+		protos = maps.Clone(protos)
+		protos["HTTP/2.0"] += int(n)
+	}
 	return result.Transport{
-		Negotiated:             summarize(s.protos),
+		Negotiated:             summarize(protos),
 		TLS:                    summarize(s.versions),
 		Connections:            int(s.conns.Load()),
 		H2MaxConcurrentStreams: s.h2Limit,

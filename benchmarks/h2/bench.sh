@@ -8,11 +8,12 @@
 # 127.0.0.1, every case is bounded in time, and each process is stopped by
 # its own PID. Run it on a quiet machine: other load skews the CPU figures.
 #
-#   benchmarks/h2/bench.sh idle [N]  # RSS per idle h2c stream, engine and server (N=50000, 8 connections)
+#   benchmarks/h2/bench.sh idle [N]  # RSS per idle h2c stream (N=50000, 8 connections): the engine
+#                                    # alone (h2hold) and the server, then `ssebench run --protocol h2c`
 #   benchmarks/h2/bench.sh cpu       # CPU per delivered event at 100k events/s: engine, and
 #                                    # `ssebench run` over h1 and h2c for comparison
-#   SSEBENCH_LEAN_H2C=1 benchmarks/h2/bench.sh million [N]
-#                                    # N subscribers (1,000,000) at 100,000 deliveries/s in all
+#   benchmarks/h2/bench.sh million [N]  # N (1,000,000) `ssebench run --protocol h2c` subscribers
+#                                    # against the frame-level server path, one event each per 10 s
 #   benchmarks/h2/bench.sh all   # idle and cpu
 #
 # RSS per stream is the slope between a run with 200 streams and one with
@@ -95,13 +96,35 @@ hold_rss() {
 	CP=
 }
 
+# run_rss N: hold N h2c subscribers with `ssebench run` (the load generator
+# itself: its engine, slots, Recorders and aggregator), and print
+# "client_KiB server_KiB" sampled 5 s after every stream is open.
+run_rss() {
+	local n=$1
+	"$OUT/ssebench" run --protocol h2c --connections 8 --subscribers "$n" --duration 12s --quiet \
+		--out "$OUT/idle-run-$n.json" "$BASE/events" >"$OUT/idle-run-$n.txt" 2>&1 &
+	CP=$!
+	local t=0
+	while [ "$(server_subs)" != "$n" ]; do
+		sleep 0.2
+		t=$((t + 1))
+		[ $t -gt 600 ] && { echo "only $(server_subs) of $n connected" >&2; break; }
+	done
+	sleep 5
+	echo "$(rss_kib "$CP") $(rss_kib "$SP")"
+	wait "$CP" || true
+	CP=
+}
+
 idle() {
 	local n=$1
 	build
 	start_server --rate 1
-	local small big
+	local small big rsmall rbig
 	small=$(hold_rss 200)
 	big=$(hold_rss "$n")
+	rsmall=$(run_rss 200)
+	rbig=$(run_rss "$n")
 	stop_server
 	local path="net/http HTTP/2 server"
 	[ "${SSEBENCH_LEAN_H2C:-}" = 1 ] && path="frame-level h2c path, SSEBENCH_LEAN_H2C=1"
@@ -111,6 +134,10 @@ idle() {
 		printf "                                 server RSS %d KiB at 200, %d KiB at %d => %.2f KiB per stream (%s)\n", s[2], l[2], n, (l[2] - s[2]) / (n - 200), path
 	}'
 	grep -h 'open in' "$OUT/hold-$n.log" || true
+	awk -v a="$rsmall" -v b="$rbig" -v n="$n" 'BEGIN {
+		split(a, s, " "); split(b, l, " ")
+		printf "idle h2c, N=%d, ssebench run --protocol h2c --connections 8: RSS %d KiB at 200, %d KiB at %d => %.2f KiB per subscriber\n", n, s[1], l[1], n, (l[1] - s[1]) / (n - 200)
+	}'
 }
 
 # loadgen_cpu PROTO: today's load generator, as benchmarks/loadgen/bench.sh
@@ -142,30 +169,40 @@ cpu() {
 	stop_server
 }
 
-# million N: N subscribers (default 1,000,000) on 100 topics, each topic
-# publishing one event every 10 s on average (Poisson), so 100,000
-# deliveries/s in all; reports RSS per subscriber on each side, the time to
-# open every stream, the delivery ratio and fan-out p50/p99 over 60 s.
+# million N: N h2c subscribers (default 1,000,000) held by `ssebench run
+# --protocol h2c` against `ssebench serve` on its frame-level h2c path
+# (SSEBENCH_LEAN_H2C=1, set here unless the environment sets it to 0). The
+# server publishes one event every 10 s on the topic every subscriber reads
+# (--rate 0.1), so each subscriber gets one event per 10 s and the server
+# fans out N events at once (100,000 deliveries/s on average, in bursts).
+# It prints RSS per subscriber on each side (fixed costs included), the time
+# to open every stream, the delivery ratio (received ÷ (received + gaps),
+# by sequence id) and fan-out p50/p99 over a 60 s steady state.
+# Environment: CONNS (--connections, default 16), MAX_STREAMS (the server's
+# SETTINGS_MAX_CONCURRENT_STREAMS, default 100000; N / MAX_STREAMS
+# connections at least, well under the fd limit), DURATION (the steady
+# state, default 60s), SAMPLE_AFTER (seconds after all are open to sample
+# RSS, default 30).
 million() {
 	local n=$1
 	build
-	local gens=()
-	for i in $(seq 0 99); do
-		gens+=(--generator "topic=t$i,rate=0.1,pattern=poisson,payload=64")
-	done
-	start_server "${gens[@]}"
-	local s0
+	export SSEBENCH_LEAN_H2C=${SSEBENCH_LEAN_H2C:-1}
+	start_server --rate 0.1 --payload 64 --max-streams "${MAX_STREAMS:-100000}" --max-subscribers "$((n + 1000))"
+	local s0 t0 t1
 	s0=$(rss_kib "$SP")
-	"$OUT/h2hold" -url "$BASE/events" -n "$n" -topics 100 -warm 5s -hold 60s >"$OUT/million.txt" 2>"$OUT/million.log" &
+	t0=$(date +%s.%N)
+	"$OUT/ssebench" run --protocol h2c --connections "${CONNS:-16}" --subscribers "$n" --duration "${DURATION:-60s}" \
+		--connect-timeout 120s --interval 5s --quiet --out "$OUT/million.json" "$BASE/events" >"$OUT/million.txt" 2>"$OUT/million.log" &
 	CP=$!
 	local t=0
 	while [ "$(server_subs)" != "$n" ]; do
-		sleep 1
+		sleep 0.5
 		t=$((t + 1))
 		kill -0 "$CP" 2>/dev/null || break
-		[ $t -gt 900 ] && { echo "only $(server_subs) of $n connected" >&2; break; }
+		[ $t -gt 1800 ] && { echo "only $(server_subs) of $n connected" >&2; break; }
 	done
-	sleep 30 # into the measured window
+	t1=$(date +%s.%N)
+	sleep "${SAMPLE_AFTER:-30}" # into the steady state
 	local c s
 	c=$(rss_kib "$CP")
 	s=$(rss_kib "$SP")
@@ -174,15 +211,26 @@ million() {
 	stop_server
 	local path="net/http HTTP/2 server"
 	[ "${SSEBENCH_LEAN_H2C:-}" = 1 ] && path="frame-level h2c path"
-	awk -v c="$c" -v s="$s" -v s0="$s0" -v n="$n" -v path="$path" 'BEGIN {
-		printf "million: %d subscribers; client RSS %d KiB => %.2f KiB per subscriber (fixed costs included)\n", n, c, c / n
+	awk -v c="$c" -v s="$s" -v s0="$s0" -v n="$n" -v path="$path" -v ct="$(echo "$t1 - $t0" | bc)" 'BEGIN {
+		printf "million: %d subscribers, all open on the server %.1f s after ssebench run started\n", n, ct
+		printf "         ssebench run RSS %d KiB => %.2f KiB per subscriber (fixed costs included)\n", c, c / n
 		printf "         server RSS %d KiB (%d KiB before) => %.2f KiB per subscriber (%s)\n", s, s0, (s - s0) / n, path
 	}'
-	awk '{
-		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		printf "         %d of %d streams open in %s s on %d connections; over 60 s: %d events (%s/s), delivery ratio %s, gaps %s, fan-out p50 %.1f ms, p99 %.1f ms; client CPU %s%% of one core (%s us per event)\n",
-			v["open"], v["streams"], v["connect_s"], v["conns"], v["events"], v["events_per_s"], v["delivery_ratio"], v["gaps"], v["p50_us"] / 1000, v["p99_us"] / 1000, v["cpu_percent"], v["us_per_event"]
-	}' "$OUT/million.txt"
+	python3 - "$OUT/million.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+sub, ev, lat, sc = r["subscribers"], r["events"], r["latency_us"], r["self_check"]
+got, gaps = ev["received"], ev["gaps"]
+ratio = got / (got + gaps) if got + gaps else 0
+print(f"         subscribers: {sub['connected']} connected of {sub['requested']}, {sub['failed']} failed, {sub['dropped']} dropped; errors {r['errors']}")
+exp = 0.1 * r["duration_s"] * sub["requested"]  # --rate 0.1 to every subscriber
+print(f"         steady state {r['duration_s']:.0f} s: {got} events ({ev['rate_per_s']:.0f}/s), gaps {gaps}, delivery ratio {ratio:.6f} "
+      f"(by sequence id; {got / exp if exp else 0:.3f} of the nominal rate x duration x subscribers)")
+print(f"         fan-out p50 {lat['fanout']['p50']/1000:.1f} ms, p99 {lat['fanout']['p99']/1000:.1f} ms, max {lat['fanout']['max']/1000:.1f} ms; "
+      f"connect p50 {lat['connect']['p50']/1000:.1f} ms, p99 {lat['connect']['p99']/1000:.1f} ms; ssebench CPU {sc['cpu_percent']:.0f}% of one core")
+for w in r.get("warnings", []):
+    print(f"         warning: {w}")
+PY
 }
 
 case "${1:-all}" in

@@ -57,8 +57,12 @@ func NewClient(cfg Config) (*Client, error) {
 // Subscribe returns, and sink may be called before it returns.
 func (c *Client) Subscribe(req *Request, sink Sink, lastEventID string) *Stream {
 	req.compile()
-	s := &Stream{client: c, req: req, sink: sink,
-		rd: sse.NewReader(nil, sse.Options{MaxEventBytes: c.cfg.MaxEventBytes})}
+	s := &Stream{client: c, req: req, sink: sink}
+	opts := sse.Options{MaxEventBytes: c.cfg.MaxEventBytes}
+	if cs, ok := sink.(CommentSink); ok {
+		opts.Comment = func(text []byte) { cs.OnCommentLine(s, text) }
+	}
+	s.rd = sse.NewReader(nil, opts)
 	if lastEventID != "" {
 		s.rd.SetLastEventID([]byte(lastEventID))
 	}

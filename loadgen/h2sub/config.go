@@ -38,6 +38,18 @@ type Config struct {
 	TLS *tls.Config
 	// Dial opens TCP connections. nil means a net.Dialer.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// DialTLS, when set, opens the connections of an https:// URL itself,
+	// TLS handshake included, in place of Dial and the Client's own
+	// handshake with TLS: the Client uses the connection as it gets it,
+	// so DialTLS must check that ALPN chose "h2". Its errors are
+	// classified with transport.DialClass, which keeps the class of a
+	// transport.Classified error.
+	DialTLS func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Ready, when set, is called once per connection when the server's
+	// first SETTINGS arrived, with its SETTINGS_MAX_CONCURRENT_STREAMS and
+	// whether that frame set it at all. It runs on the connection's
+	// goroutine and must not block.
+	Ready func(maxConcurrentStreams uint32, advertised bool)
 	// MaxStreamsPerConn caps the streams the client opens on one
 	// connection, below the server's SETTINGS_MAX_CONCURRENT_STREAMS.
 	// 0 means the server's limit alone.

@@ -105,11 +105,15 @@ func (t *timedReader) Read(p []byte) (int, error) {
 func (c *Client) newConn() (*conn, error) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.HeaderTimeout)
 	defer cancel()
-	nc, err := c.cfg.Dial(ctx, "tcp", c.t.addr)
+	dial := c.cfg.Dial
+	if c.t.tls != nil && c.cfg.DialTLS != nil {
+		dial = c.cfg.DialTLS
+	}
+	nc, err := dial(ctx, "tcp", c.t.addr)
 	if err != nil {
 		return nil, err
 	}
-	if c.t.tls != nil {
+	if c.t.tls != nil && c.cfg.DialTLS == nil {
 		tc := tls.Client(nc, c.t.tls)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			nc.Close()
@@ -259,6 +263,9 @@ func (c *conn) open(s *Stream) {
 	c.writeRequest(s, frame)
 	c.flushLocked()
 	c.wmu.Unlock()
+	if ss, ok := s.sink.(SentSink); ok {
+		ss.OnSent(s)
+	}
 	// Stream.Close sets closed, then looks for the connection; open stored
 	// the connection, then looks at closed: one of the two sees the other.
 	if s.closed.Load() {
@@ -417,4 +424,12 @@ func (c *conn) afterEnd() {
 		c.nc.Close()
 	}
 	c.client.drain()
+}
+
+// maxStreamsNow returns the server's SETTINGS_MAX_CONCURRENT_STREAMS as
+// last applied.
+func (c *conn) maxStreamsNow() uint32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.maxStreams
 }

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/net/http2"
+
+	"github.com/ssebench/ssebench/loadgen/transport"
 )
 
 // errGoneAway ends a connection whose streams all finished after GOAWAY.
@@ -78,22 +78,39 @@ func (c *conn) readFrames() error {
 	}
 }
 
-// checkPreface tells a server that answered in HTTP/1 from one that speaks
-// HTTP/2, for a clear protocol_mismatch instead of a frame error.
+// checkPreface tells a server that does not speak HTTP/2 from one that
+// does, for a clear protocol_mismatch instead of a frame error: an HTTP/2
+// server's first frame is SETTINGS, so a first frame header of another
+// type, an HTTP/1 status line, or a close before nine bytes is a server of
+// another protocol.
 func (c *conn) checkPreface() error {
-	head, err := c.br.Peek(5)
-	if err != nil {
+	head, err := c.br.Peek(9)
+	if err != nil && (len(head) == 0 || !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)) {
+		if errors.Is(err, io.EOF) {
+			return mismatch("nothing")
+		}
 		return err
 	}
-	if string(head) != "HTTP/" {
-		return nil
+	if bytes.HasPrefix(head, []byte("HTTP/")) {
+		line, _ := c.br.Peek(min(c.br.Buffered(), 64))
+		if i := bytes.IndexAny(line, "\r\n"); i >= 0 {
+			line = line[:i]
+		}
+		return &Error{Class: ClassProtocolMismatch, Err: fmt.Errorf(
+			"asked for cleartext HTTP/2 (--protocol h2c, prior knowledge) but the server answered in HTTP/1 (%q); ssebench does not fall back to HTTP/1.1 (use --protocol h1 to measure over HTTP/1.1)", line)}
 	}
-	line, _ := c.br.Peek(min(c.br.Buffered(), 64))
-	if i := bytes.IndexAny(line, "\r\n"); i >= 0 {
-		line = line[:i]
+	if len(head) < 9 || http2.FrameType(head[3]) != http2.FrameSettings {
+		seen, _ := c.br.Peek(min(c.br.Buffered(), 48))
+		return mismatch(strconv.Quote(string(seen)))
 	}
+	return nil
+}
+
+// mismatch is the failure of a server that sent what (quoted, or
+// "nothing") instead of HTTP/2.
+func mismatch(what string) *Error {
 	return &Error{Class: ClassProtocolMismatch, Err: fmt.Errorf(
-		"asked for cleartext HTTP/2 (h2c, prior knowledge) but the server answered in HTTP/1 (%q)", line)}
+		"asked for cleartext HTTP/2 (--protocol h2c, prior knowledge) but the server does not speak it: it sent %s before closing; ssebench does not fall back (use --protocol h1 for HTTP/1.1)", what)}
 }
 
 // handle handles one frame. A non-nil error ends the connection.
@@ -277,30 +294,15 @@ func (c *conn) onHeaders(f *http2.MetaHeadersFrame) error {
 	return nil
 }
 
-// checkResponse fails a response the way EventSource does: status 200
-// and Content-Type text/event-stream, else the stream fails; 204 is the
-// server's request to stop.
+// checkResponse fails a response the way EventSource does
+// (transport.ResponseClass): status 200 and Content-Type
+// text/event-stream, else the stream fails; 204 is the server's request to
+// stop.
 func checkResponse(r *Response) *Error {
-	switch {
-	case r.Status == 204:
-		return &Error{Class: ClassNoContent, Err: errors.New("HTTP 204 No Content: the server asked the client to stop reconnecting")}
-	case r.Status != 200:
-		return &Error{Class: ClassStatus, Err: fmt.Errorf("HTTP %d", r.Status)}
-	case isEventStream(r.ContentType):
-		return nil
+	if class, err := transport.ResponseClass(r.Status, r.ContentType); err != nil {
+		return &Error{Class: class, Err: err}
 	}
-	return &Error{Class: ClassContentType, Err: fmt.Errorf("Content-Type %q, want text/event-stream", r.ContentType)}
-}
-
-// isEventStream reports whether ct names text/event-stream, without
-// allocating in the common case of the bare type.
-func isEventStream(ct string) bool {
-	const want = "text/event-stream"
-	if strings.EqualFold(ct, want) {
-		return true
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && mt == want
+	return nil
 }
 
 // onSettings applies the server's SETTINGS and acknowledges them; the
@@ -311,10 +313,11 @@ func (c *conn) onSettings(f *http2.SettingsFrame) error {
 	}
 	c.wmu.Lock()
 	c.mu.Lock()
+	advertised := false
 	err := f.ForeachSetting(func(st http2.Setting) error {
 		switch st.ID {
 		case http2.SettingMaxConcurrentStreams:
-			c.maxStreams = st.Val
+			c.maxStreams, advertised = st.Val, true
 		case http2.SettingInitialWindowSize:
 			// A change applies to every open stream's window (§6.9.2).
 			d := int32(st.Val) - c.peerWindow
@@ -339,6 +342,9 @@ func (c *conn) onSettings(f *http2.SettingsFrame) error {
 		return err
 	}
 	if !wasReady {
+		if ready := c.client.cfg.Ready; ready != nil {
+			ready(c.maxStreamsNow(), advertised)
+		}
 		c.markReady(nil)
 	} else {
 		c.client.drain() // a higher limit may take waiting streams

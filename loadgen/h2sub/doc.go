@@ -21,9 +21,11 @@
 // Everything a stream does is reported to its Sink, from the connection's
 // goroutine: OnHeaders (status, content type, receive time), OnEvent,
 // OnComment and finally OnEnd with a classified *Error, whose Class uses
-// loadgen's names (see errors.go). OnEnd's answer reconnects the stream,
-// after a delay, with Last-Event-ID. Sinks must not block: a slow Sink
-// delays every stream of its connection.
+// loadgen/transport's names, the one set loadgen reports (errors.go).
+// OnEnd's answer reconnects the stream, after a delay, with Last-Event-ID.
+// Sinks must not block: a slow Sink delays every stream of its connection.
+// Optional interfaces add what a load generator needs: SentSink (the
+// request is out), CommentSink (each comment line's text).
 //
 // # Protocol handling
 //
@@ -42,38 +44,30 @@
 //   - Streams without response headers within Config.HeaderTimeout end with
 //     ClassTimeout and are reset.
 //
-// # Driving loadgen's subscribers from it
+// # How loadgen drives it
 //
-// The package stands alone; loadgen's runner does not use it yet. A
-// loadgen engine for --protocol h2c/h2 built on it needs:
+// loadgen runs --protocol h2c and h2 on this package (loadgen/engine_h2.go,
+// loadgen/h2_session.go):
 //
-//   - One Client per run (or per --connections slot, with
-//     MaxStreamsPerConn = ceil(subscribers / connections)), built from the
-//     Config: URL, TLS from TargetOptions.tlsConfig, Dial from loadgen's
-//     dialer (source IPs, transport stats), HeaderTimeout =
-//     ConnectTimeout, MaxEventBytes. One Request shared by all
-//     subscribers (method, body, --header; newRequest's Accept,
-//     Cache-Control and User-Agent).
-//   - A Sink per subscriber slot in place of subscriber.run's goroutine,
-//     holding what subscriber holds today (seqSeen, lastSeq, the attempt's
-//     start time, established, lostAt) and its *Recorder. OnHeaders gives
-//     agg.streamUp / headersAfter (At minus the attempt's start);
-//     OnEvent does subscriber.read's loop body (latency via
-//     Config.Latency on ev.Data and ev.At, inter-event gap, sequence
-//     gaps, rec.event with the byte delta from Stream.Bytes); OnComment
-//     gives rec.extra; OnEnd gives agg.failure or agg.streamDown with the
-//     Error's Class (ClassOf), and answers reconnect.go's rules:
-//     (established && retryable(class) && !NoReconnect, Stream.Retry() or
-//     ReconnectDelay). ErrClosed is the run's end: streamDown(nil).
-//   - The Recorder must take calls from the connection's goroutine, for
-//     many subscribers in turn, without blocking: today's per-subscriber
-//     batch and shard lock already fit (one goroutine writes a given
-//     Recorder at a time). What must go is anything per subscriber that is
-//     large: at 4 KiB per subscriber the Recorder's sample batch (512 B)
-//     is the largest part left.
-//   - The schedule (ramp, ramp-down) calls Client.Subscribe and
-//     Stream.Close instead of starting and cancelling goroutines; the
-//     dial semaphore is replaced by Config.MaxDials.
-//   - The run's end calls Client.Close, which reports ErrClosed to every
-//     open stream and waits for the connection goroutines.
+//   - One Client per --connections slot; subscriber i uses slot
+//     i mod Connections, and each Client opens connections as its streams
+//     need them (MaxStreamsPerConn is 0: the server's limit alone). The
+//     Config comes from loadgen's: Dial and DialTLS are loadgen's dialer
+//     (source addresses, connection count, the one TLS config with ALPN h2
+//     and its ALPN check), Ready feeds the report's advertised
+//     SETTINGS_MAX_CONCURRENT_STREAMS, HeaderTimeout is ConnectTimeout,
+//     MaxEventBytes is MaxEventBytes, MaxDials is MaxDials spread over
+//     the Clients. One Request, from loadgen's request builder, serves
+//     every stream; --last-event-id is the first Last-Event-ID.
+//   - A Sink per subscriber session (h2Session) in place of a goroutine. It
+//     calls the measurement methods the HTTP/1.1 engine's goroutine calls
+//     (stream up, each event, comments, stream end with reconnect.go's
+//     rules) and answers OnEnd with the reconnection delay (Stream.Retry
+//     or ReconnectDelay). Its OnSent (SentSink) tells the schedule that
+//     the request is out, for servers that hold their response headers;
+//     the first subscriber's Sink with --dump is a CommentSink. Redirects
+//     within the target's host are followed with Stream.SetRequest.
+//   - A ramp-down makes the session inert under its lock, then calls
+//     Stream.Close; the run's end calls Client.Close, whose ErrClosed ends
+//     every remaining session.
 package h2sub

@@ -38,6 +38,28 @@ type Sink interface {
 	OnEnd(s *Stream, err error) (again bool, after time.Duration)
 }
 
+// A CommentSink is a Sink that also takes the text of each comment line,
+// as the stream's reader meets it: before the events that follow it in the
+// same DATA frame (OnComment comes after them). Subscribe checks for it;
+// a Sink without it costs nothing per comment line. Its threading is the
+// Sink's; text is valid only during the call.
+type CommentSink interface {
+	Sink
+	OnCommentLine(s *Stream, text []byte)
+}
+
+// A SentSink is a Sink that is told when each opening of a stream has its
+// request written to the connection (HEADERS, and the body as far as the
+// flow-control windows let it), so that a caller can tell a server that
+// holds its response headers from a request still waiting for a
+// connection. It is called from the goroutine that opened the stream,
+// possibly while the response is already being handled (concurrently with
+// the stream's other calls), and must not block.
+type SentSink interface {
+	Sink
+	OnSent(s *Stream)
+}
+
 // Response is a stream's response head.
 type Response struct {
 	// Status is the HTTP status code.

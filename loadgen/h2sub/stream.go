@@ -72,3 +72,12 @@ func (s *Stream) Close() {
 		c.cancel(s)
 	}
 }
+
+// SetRequest makes the stream's next openings send r instead of the
+// request it was subscribed with: a caller that follows a redirect
+// reopens the stream at the new location. Call it from OnEnd, before
+// asking for a reconnection; r must not be modified afterwards.
+func (s *Stream) SetRequest(r *Request) {
+	r.compile()
+	s.req = r
+}

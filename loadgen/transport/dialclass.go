@@ -21,8 +21,11 @@ const (
 
 // DialClass classifies an error of dialling or setting up a connection,
 // telling the client's own limits (descriptors, local ports) apart from the
-// server's refusals and from timeouts.
+// server's refusals and from timeouts. A Classified error keeps its class.
 func DialClass(err error) string {
+	if c, ok := classOf(err); ok {
+		return c
+	}
 	switch {
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
 		return ClassFDLimit

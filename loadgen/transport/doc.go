@@ -8,6 +8,8 @@
 // HTTP/2 frames), the stream check (IsStream, IsEventStream: EventSource's
 // rule), the client TLS configuration (TLSOptions) and the TCP dialer
 // (Dialer: --source-ips, ParseSourceIPs, CheckSourceIPs) with the client's
-// limits it must fit (RaiseFDLimit, OpenFDs, LocalPorts). It
-// imports nothing of ssebench; loadgen and loadgen/capacity build on it.
+// limits it must fit (RaiseFDLimit, OpenFDs, LocalPorts), and the one set
+// of failure class names (ClassX, DialClass, LostClass). Of ssebench it
+// imports only the leaf package loadgen/sse; loadgen, loadgen/h2sub and
+// loadgen/capacity build on it.
 package transport

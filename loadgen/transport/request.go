@@ -101,6 +101,9 @@ func H2Fields(req *http.Request) []hpack.HeaderField {
 // IsEventStream tells whether a Content-Type names text/event-stream, as
 // EventSource decides: the MIME type, parameters ignored.
 func IsEventStream(contentType string) bool {
+	if strings.EqualFold(contentType, "text/event-stream") {
+		return true // the usual bare type, without parsing
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mt == "text/event-stream"
 }
