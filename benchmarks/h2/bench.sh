@@ -11,22 +11,25 @@
 #   benchmarks/h2/bench.sh idle [N]  # RSS per idle h2c stream, engine and server (N=50000, 8 connections)
 #   benchmarks/h2/bench.sh cpu       # CPU per delivered event at 100k events/s: engine, and
 #                                    # `ssebench run` over h1 and h2c for comparison
-#   SSEBENCH_LEAN_H2C=1 benchmarks/h2/bench.sh million [N]
+#   benchmarks/h2/bench.sh million [N]
 #                                    # N subscribers (1,000,000) at 100,000 deliveries/s in all
+#   benchmarks/h2/bench.sh server-cpu  # the server's CPU per delivered event: 1,000 h2c streams
+#                                    # on 8 connections, 100 events/s each (100k deliveries/s)
 #   benchmarks/h2/bench.sh all   # idle and cpu
 #
 # RSS per stream is the slope between a run with 200 streams and one with
 # N, each sampled after every stream is open and a few seconds have passed,
 # so fixed costs (runtime, buffers) drop out.
 #
-# The server's side of `idle` is net/http's HTTP/2 server by default; with
-# SSEBENCH_LEAN_H2C=1 in the environment the reference server serves
-# cleartext HTTP/2 on its frame-level path (no goroutine per stream):
+# The reference server serves HTTP/2 with the engine H2_ENGINE names
+# (`ssebench serve --h2-engine`): frames, its frame-level engine with no
+# goroutine per stream (the default), or stdlib, net/http's HTTP/2 server:
 #
-#   SSEBENCH_LEAN_H2C=1 benchmarks/h2/bench.sh idle
+#   H2_ENGINE=stdlib benchmarks/h2/bench.sh idle
 #
 # Environment: OUT (folder for binaries, logs and results; default a new temp
-# folder), PORT (default 29800), SSEBENCH_LEAN_H2C (see above).
+# folder), PORT (default 29800), H2_ENGINE (see above; SSEBENCH_LEAN_H2C=1,
+# which older notes set, means frames).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +37,15 @@ ROOT=$(cd "$HERE/../.." && pwd)
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ssebench-h2bench.XXXXXX")}
 PORT=${PORT:-29800}
 BASE=http://127.0.0.1:$PORT
+H2_ENGINE=${H2_ENGINE:-frames}
+case "$H2_ENGINE" in
+frames) ENGINE_NAME="frame-level HTTP/2 engine" ;;
+stdlib) ENGINE_NAME="net/http HTTP/2 server" ;;
+*)
+	echo "H2_ENGINE must be frames or stdlib, got $H2_ENGINE" >&2
+	exit 2
+	;;
+esac
 SP=
 CP=
 
@@ -52,7 +64,7 @@ build() {
 }
 
 start_server() {
-	"$OUT/ssebench" serve --addr "127.0.0.1:$PORT" --heartbeat 0 "$@" >"$OUT/serve.log" 2>&1 &
+	"$OUT/ssebench" serve --addr "127.0.0.1:$PORT" --heartbeat 0 --h2-engine "$H2_ENGINE" "$@" >"$OUT/serve.log" 2>&1 &
 	SP=$!
 	for _ in $(seq 100); do
 		curl -sf "$BASE/healthz" >/dev/null 2>&1 && return 0
@@ -103,8 +115,7 @@ idle() {
 	small=$(hold_rss 200)
 	big=$(hold_rss "$n")
 	stop_server
-	local path="net/http HTTP/2 server"
-	[ "${SSEBENCH_LEAN_H2C:-}" = 1 ] && path="frame-level h2c path, SSEBENCH_LEAN_H2C=1"
+	local path="$ENGINE_NAME, --h2-engine $H2_ENGINE"
 	awk -v a="$small" -v b="$big" -v n="$n" -v path="$path" 'BEGIN {
 		split(a, s, " "); split(b, l, " ")
 		printf "idle h2c, N=%d over 8 connections: engine RSS %d KiB at 200, %d KiB at %d => %.2f KiB per stream\n", n, s[1], l[1], n, (l[1] - s[1]) / (n - 200)
@@ -142,6 +153,42 @@ cpu() {
 	stop_server
 }
 
+# cpu_ticks PID: the process's user + system CPU time, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# frames_written: the server's frames_written counter (events delivered).
+frames_written() { curl -sf "$BASE/stats" | grep -o '"frames_written":[0-9]*' | head -1 | cut -d: -f2; }
+
+# server_cpu: the server's CPU time per delivered event, over a 10 s window
+# once 1,000 h2c streams (8 connections) take 100 events/s each.
+server_cpu() {
+	build
+	start_server --rate 100 --payload 64
+	"$OUT/h2hold" -url "$BASE/events" -n 1000 -conns 8 -warm 0 -hold 20s >"$OUT/server-cpu.txt" 2>"$OUT/server-cpu.log" &
+	CP=$!
+	local t=0
+	while [ "$(server_subs)" != 1000 ]; do
+		sleep 0.2
+		t=$((t + 1))
+		[ $t -gt 150 ] && { echo "only $(server_subs) of 1000 connected" >&2; break; }
+	done
+	sleep 3
+	local c0 e0 c1 e1
+	c0=$(cpu_ticks "$SP")
+	e0=$(frames_written)
+	sleep 10
+	c1=$(cpu_ticks "$SP")
+	e1=$(frames_written)
+	wait "$CP" || true
+	CP=
+	stop_server
+	awk -v c0="$c0" -v c1="$c1" -v e0="$e0" -v e1="$e1" -v hz="$(getconf CLK_TCK)" -v path="$ENGINE_NAME" 'BEGIN {
+		cpu = (c1 - c0) / hz; ev = e1 - e0
+		printf "server CPU over h2c (%s): %d events in 10 s (%.0f/s), %.0f%% of one core => %.2f us CPU per delivered event\n",
+			path, ev, ev / 10, cpu * 10, cpu * 1e6 / ev
+	}'
+}
+
 # million N: N subscribers (default 1,000,000) on 100 topics, each topic
 # publishing one event every 10 s on average (Poisson), so 100,000
 # deliveries/s in all; reports RSS per subscriber on each side, the time to
@@ -172,8 +219,7 @@ million() {
 	wait "$CP" || true
 	CP=
 	stop_server
-	local path="net/http HTTP/2 server"
-	[ "${SSEBENCH_LEAN_H2C:-}" = 1 ] && path="frame-level h2c path"
+	local path="$ENGINE_NAME"
 	awk -v c="$c" -v s="$s" -v s0="$s0" -v n="$n" -v path="$path" 'BEGIN {
 		printf "million: %d subscribers; client RSS %d KiB => %.2f KiB per subscriber (fixed costs included)\n", n, c, c / n
 		printf "         server RSS %d KiB (%d KiB before) => %.2f KiB per subscriber (%s)\n", s, s0, (s - s0) / n, path
@@ -188,13 +234,14 @@ million() {
 case "${1:-all}" in
 idle) idle "${2:-50000}" ;;
 cpu) cpu ;;
+server-cpu) server_cpu ;;
 million) million "${2:-1000000}" ;;
 all)
 	idle 50000
 	cpu
 	;;
 *)
-	sed -n '2,30p' "$0"
+	sed -n '2,32p' "$0"
 	exit 2
 	;;
 esac
