@@ -56,6 +56,14 @@ func (c *h2Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 		c.resetStream(id, http2.ErrCodeRefusedStream)
 		return nil
 	}
+	if f.Truncated {
+		// The header list was longer than MaxHeaderBytes (the Framer
+		// stopped keeping fields): 431, as net/http answers.
+		w := newH2Response()
+		http.Error(w, "431 request header fields too large", http.StatusRequestHeaderFieldsTooLarge)
+		c.answer(id, w)
+		return nil
+	}
 	req, err := c.newRequest(f)
 	if err != nil {
 		c.resetStream(id, http2.ErrCodeProtocol)
@@ -83,6 +91,9 @@ func (c *h2Conn) newRequest(f *http2.MetaHeadersFrame) (*http.Request, error) {
 	}
 	h := make(http.Header, len(f.RegularFields()))
 	for _, hf := range f.RegularFields() {
+		if connectionHeader[http.CanonicalHeaderKey(hf.Name)] || hf.Name == "te" && hf.Value != "trailers" {
+			return nil, fmt.Errorf("connection-specific header field %q", hf.Name) // RFC 9113 §8.2.2
+		}
 		h.Add(hf.Name, hf.Value)
 	}
 	if authority == "" {

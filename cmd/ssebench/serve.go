@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -324,4 +325,7 @@ func printServing(w io.Writer, srv *refserver.Server, addr string) {
 	}
 	fmt.Fprintf(w, "  publish: POST /publish (%s); subscribe: %s; replay %d events/topic; heartbeat %s; also /metrics /stats /healthz\n",
 		auth(cfg.Token), auth(cfg.SubscribeToken), cfg.Replay, beat)
+	if slices.Contains(cfg.Protocols, refserver.ProtoH2C) || slices.Contains(cfg.Protocols, refserver.ProtoH2) {
+		fmt.Fprintf(w, "  HTTP/2 engine: %s (--h2-engine)\n", cfg.H2Engine)
+	}
 }
