@@ -91,10 +91,10 @@ const (
 	// H2EngineFrames serves HTTP/2 (h2c and h2) at the frame level with
 	// golang.org/x/net/http2's Framer: one reader and one writer goroutine
 	// per connection and none per stream, so that an idle stream costs
-	// about a kilobyte. It is the default.
+	// under a kilobyte. It is the default.
 	H2EngineFrames = "frames"
 	// H2EngineStdlib serves HTTP/2 with net/http's server: a goroutine and
-	// buffers per stream (about 9 KiB for an idle one).
+	// buffers per stream (9 to 13 KiB for an idle one).
 	H2EngineStdlib = "stdlib"
 )
 

@@ -163,8 +163,8 @@ func serveFlags(fs *flag.FlagSet, cfg *refserver.Config, maxStreams *uint) *stri
 	fs.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", cfg.TLSSelfSigned, "serve TLS too, with a certificate for localhost, 127.0.0.1 and ::1 generated in memory")
 	fs.Var(listFlag{&cfg.Protocols}, "protocols", "comma-separated `list` of "+strings.Join(refserver.Protocols, ", ")+
 		" (default h1,h2c, plus h1-tls,h2 with TLS); e.g. h1 for an HTTP/1.1-only server")
-	fs.StringVar(&cfg.H2Engine, "h2-engine", cfg.H2Engine, "what serves HTTP/2 (h2c and h2): `engine` frames (no goroutine per stream, about 1 KiB per idle stream)\n"+
-		"or stdlib (net/http's server, about 9 KiB per idle stream); both apply the same limits and --slow-policy")
+	fs.StringVar(&cfg.H2Engine, "h2-engine", cfg.H2Engine, "what serves HTTP/2 (h2c and h2): `engine` frames (no goroutine per stream, under 1 KiB per idle stream)\n"+
+		"or stdlib (net/http's server: a goroutine and 9-13 KiB per idle stream); both apply the same limits and --slow-policy")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "on SIGINT/SIGTERM, close connections still open after this `duration`")
 	return configFile
 }
