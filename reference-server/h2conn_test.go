@@ -2,6 +2,7 @@ package refserver
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -250,6 +251,41 @@ func TestH2Conn_stalledConnection(t *testing.T) {
 		})
 		if st := e.srv.Stats(); st.Subscribers != 1 || st.BacklogBytes > 2*backlog {
 			t.Errorf("Subscribers, BacklogBytes = %d, %d; want 1, <= %d", st.Subscribers, st.BacklogBytes, 2*backlog)
+		}
+	})
+}
+
+// TestH2Conn_shutdownWithStalledConnection shuts down while a client
+// does not read its socket, so the server's writes to it are blocked: the
+// shutdown still ends within ShutdownTimeout, and a reading client's
+// stream ends cleanly.
+func TestH2Conn_shutdownWithStalledConnection(t *testing.T) {
+	t.Parallel()
+	forEachH2(t, func(t *testing.T, m mode) {
+		const timeout = time.Second
+		heavier := GeneratorConfig{Topic: "heavy", Rate: 1000, PayloadBytes: 16 << 10} // 16 MB/s fill the socket's buffers soon
+		e := m.start(t, Config{Rate: 50, Generators: []GeneratorConfig{heavier}, SlowPolicy: SlowDrop, MaxBacklogBytes: 64 << 10, ShutdownTimeout: timeout})
+		c := dialH2(t, e, 1<<30)
+		c.fr.WriteWindowUpdate(0, 1<<30)
+		c.open(t, "/events?topic=heavy")
+		reader := mustSubscribe(t, e.client, e.url+"/events")
+		reader.mustNext(t)
+		waitFor(t, 10*time.Second, "the stalled stream to drop events", func() bool { return e.srv.Stats().Dropped > 0 })
+		start := time.Now()
+		if err := e.srv.Shutdown(context.Background()); err != nil {
+			t.Errorf("Shutdown = %v", err)
+		}
+		// HTTP/2 clients get a second to leave after GOAWAY.
+		if d := time.Since(start); d > timeout+time.Second+500*time.Millisecond {
+			t.Errorf("Shutdown took %v with a stalled connection; ShutdownTimeout is %v", d, timeout)
+		}
+		for {
+			if _, err := reader.next(); err != nil {
+				if !errors.Is(err, io.EOF) {
+					t.Errorf("the reading stream ended with %v, want io.EOF", err)
+				}
+				break
+			}
 		}
 	})
 }
