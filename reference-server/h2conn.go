@@ -46,6 +46,7 @@ type h2Conn struct {
 	goingAway bool                          // GOAWAY sent: no new streams
 	streams   map[uint32]*h2Stream          // subscriptions
 	waiting   []*h2Stream                   // streams with queued bytes, to drain as room opens
+	served    []*h2Stream                   // drainAllLocked's scratch
 	bodies    map[uint32]*h2Request         // requests whose body is still arriving
 	handlers  map[uint32]context.CancelFunc // requests whose handler runs
 	answers   map[uint32]*h2Body            // answers whose body waits for window or room

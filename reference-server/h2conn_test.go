@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -251,6 +252,54 @@ func TestH2Conn_stalledConnection(t *testing.T) {
 		})
 		if st := e.srv.Stats(); st.Subscribers != 1 || st.BacklogBytes > 2*backlog {
 			t.Errorf("Subscribers, BacklogBytes = %d, %d; want 1, <= %d", st.Subscribers, st.BacklogBytes, 2*backlog)
+		}
+	})
+}
+
+// TestH2Conn_stalledConnectionResumes stops reading a connection long
+// enough for its streams to queue on the server, within the bound, then
+// reads again: every stream gets every event, in order, and the backlog
+// drains to nothing.
+func TestH2Conn_stalledConnectionResumes(t *testing.T) {
+	t.Parallel()
+	forEachH2(t, func(t *testing.T, m mode) {
+		heavier := GeneratorConfig{Topic: "heavy", Rate: 1000, PayloadBytes: 4 << 10}
+		e := m.start(t, Config{Generators: []GeneratorConfig{heavier}, MaxBacklogBytes: 64 << 20})
+		c := dialH2(t, e, 1<<30)
+		c.fr.WriteWindowUpdate(0, 1<<30)
+		ids := map[uint32]uint64{}  // the last id seen per stream
+		rest := map[uint32][]byte{} // a partial line per stream
+		for range 4 {
+			ids[c.open(t, "/events?topic=heavy")] = 0
+		}
+		waitFor(t, 10*time.Second, "a backlog", func() bool { return e.srv.Stats().BacklogBytes > 1<<20 })
+		deadline := time.Now().Add(20 * time.Second)
+		c.readUntil(t, "the backlog to drain", func(f http2.Frame) bool {
+			if d, ok := f.(*http2.DataFrame); ok {
+				b := append(rest[d.StreamID], d.Data()...)
+				for {
+					line, after, ok := bytes.Cut(b, []byte("\n"))
+					if !ok {
+						break
+					}
+					if v, ok := bytes.CutPrefix(line, []byte("id: ")); ok {
+						id, err := strconv.ParseUint(string(v), 10, 64)
+						if prev := ids[d.StreamID]; err != nil || prev != 0 && id != prev+1 {
+							t.Fatalf("stream %d: id %q after %d", d.StreamID, v, prev)
+						}
+						ids[d.StreamID] = id
+					}
+					b = after
+				}
+				rest[d.StreamID] = append([]byte(nil), b...)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after 20 s: stats %+v", e.srv.Stats())
+			}
+			return e.srv.Stats().BacklogBytes == 0
+		})
+		if st := e.srv.Stats(); st.SlowDisconnects != 0 || st.Dropped != 0 || st.Subscribers != 4 {
+			t.Errorf("SlowDisconnects, Dropped, Subscribers = %d, %d, %d; want 0, 0, 4", st.SlowDisconnects, st.Dropped, st.Subscribers)
 		}
 	})
 }

@@ -215,7 +215,7 @@ func (c *h2Conn) drainAllLocked(t *tally) {
 	for _, b := range c.answers {
 		c.sendBodyLocked(b)
 	}
-	var stuck, served []*h2Stream
+	stuck, served := c.waiting[:0], c.served[:0]
 	for _, s := range c.waiting {
 		sent := s.drainLocked(t)
 		switch {
@@ -224,12 +224,24 @@ func (c *h2Conn) drainAllLocked(t *tally) {
 		case sent > 0:
 			served = append(served, s)
 		default:
-			stuck = append(stuck, s)
+			stuck = append(stuck, s) // in place: never ahead of the loop
 		}
 	}
-	clear(c.waiting)
-	c.waiting = append(append(c.waiting[:0], stuck...), served...)
+	stuck = append(stuck, served...) // within c.waiting: no longer than it
+	clear(c.waiting[len(stuck):len(c.waiting)])
+	clear(served)
+	c.waiting, c.served = stuck, served[:0]
+	if len(c.waiting) == 0 && cap(c.waiting) > keepWaitingCap {
+		c.waiting = nil // a burst's list is not kept
+	}
+	if cap(c.served) > keepWaitingCap {
+		c.served = nil
+	}
 }
+
+// keepWaitingCap is the largest list of waiting streams kept once it
+// empties.
+const keepWaitingCap = 1024
 
 // waitLocked puts s on the list of streams to drain. c.mu is held.
 func (c *h2Conn) waitLocked(s *h2Stream) {
