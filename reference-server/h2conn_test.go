@@ -359,6 +359,34 @@ func TestH2Conn_ping(t *testing.T) {
 	})
 }
 
+// TestH2Conn_pingFlood sends PINGs without reading their
+// acknowledgements: the frame-level engine queues a bounded amount of
+// them, then closes the connection. (net/http bounds them too, by count,
+// but may take longer than this test waits to notice over h2c.)
+func TestH2Conn_pingFlood(t *testing.T) {
+	t.Parallel()
+	forEachH2(t, func(t *testing.T, m mode) {
+		if m.engine() != H2EngineFrames {
+			t.Skip("the frame-level engine's bound")
+		}
+		e := m.start(t, Config{})
+		c := dialH2(t, e, 65535)
+		if tc, ok := c.nc.(*net.TCPConn); ok {
+			tc.SetReadBuffer(4 << 10)
+		}
+		// 17 bytes of acknowledgement each: far more than the kernel's
+		// buffers and the server's bound together.
+		var err error
+		for i := 0; i < 1_000_000 && err == nil; i++ {
+			err = c.fr.WritePing(false, [8]byte{byte(i)})
+		}
+		var ne net.Error
+		if err == nil || errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("1,000,000 PINGs, none read: %v; want the server to close the connection", err)
+		}
+	})
+}
+
 // TestH2Conn_clientReset checks that RST_STREAM from the client ends the
 // subscription on the server, while the connection's other stream goes on.
 func TestH2Conn_clientReset(t *testing.T) {

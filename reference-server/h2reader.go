@@ -65,10 +65,16 @@ func (c *h2Conn) readLoop(read bool) error {
 			return err
 		}
 		c.mu.Lock()
-		flooded := c.out.flooded()
+		flooded, werr := c.out.flooded(), c.werr
 		c.mu.Unlock()
 		if flooded {
 			return errTooManyControlFrames
+		}
+		if werr != nil {
+			// The Framer refused a frame the server built: the
+			// connection's state is not what the client thinks.
+			c.goAway(http2.ErrCodeInternal)
+			return fmt.Errorf("refserver: writing a frame: %w", werr)
 		}
 	}
 }
