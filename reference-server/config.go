@@ -86,6 +86,26 @@ const (
 // Protocols lists every protocol name, in the order help texts show them.
 var Protocols = []string{ProtoH1, ProtoH2C, ProtoH1TLS, ProtoH2}
 
+// HTTP/2 server implementations, the values of Config.H2Engine.
+const (
+	// H2EngineFrames serves HTTP/2 (h2c and h2) at the frame level with
+	// golang.org/x/net/http2's Framer: one reader and one writer goroutine
+	// per connection and none per stream, so that an idle stream costs
+	// under a kilobyte. It is the default.
+	H2EngineFrames = "frames"
+	// H2EngineStdlib serves HTTP/2 with net/http's server: a goroutine and
+	// buffers per stream (9 to 13 KiB for an idle one).
+	H2EngineStdlib = "stdlib"
+)
+
+// H2Engines lists every HTTP/2 engine name, the default first.
+var H2Engines = []string{H2EngineFrames, H2EngineStdlib}
+
+// H2EngineEnv is an environment variable kept for old scripts: set to 1,
+// it selects H2EngineFrames when Config.H2Engine is empty. It dates from
+// when that engine was opt-in; it is the default now.
+const H2EngineEnv = "SSEBENCH_LEAN_H2C"
+
 // Config configures a Server. One field maps to one flag of `ssebench serve`
 // and one JSON key (durations in JSON are strings such as "15s"; see
 // UnmarshalJSON). The zero value is a valid, silent server: no generated
@@ -182,15 +202,16 @@ type Config struct {
 	// h1 and h2c, plus h1-tls and h2 when TLS is configured.
 	Protocols []string `json:"protocols"`
 
+	// H2Engine is the implementation that serves HTTP/2, cleartext (h2c)
+	// and over TLS (h2) alike: H2EngineFrames, the frame-level engine with
+	// no goroutine per stream, or H2EngineStdlib, net/http's server. Both
+	// apply the same limits and slow-subscriber policy. "" means
+	// H2EngineFrames (or, for old scripts, what H2EngineEnv says).
+	H2Engine string `json:"h2_engine"`
+
 	// ShutdownTimeout bounds a graceful shutdown; connections still open
 	// after it are closed. 0 means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration `json:"shutdown_timeout"`
-
-	// leanH2C serves cleartext HTTP/2 connections with h2Conn, the
-	// frame-level path without a goroutine per stream, instead of
-	// net/http's HTTP/2 server.
-	// TODO(i15): make it the default once it passes the whole suite.
-	leanH2C bool
 }
 
 // Validate reports every invalid field at once, each error naming the flag
@@ -258,6 +279,11 @@ func (c *Config) Validate() error {
 			add("%s must not contain spaces or control characters", tok[0])
 		}
 	}
+	switch c.H2Engine {
+	case "", H2EngineFrames, H2EngineStdlib:
+	default:
+		add("--h2-engine must be %s or %s, got %q", H2EngineFrames, H2EngineStdlib, c.H2Engine)
+	}
 	errs = append(errs, c.validateTLS()...)
 	return errors.Join(errs...)
 }
@@ -299,6 +325,10 @@ func (c *Config) hasTLS() bool { return c.TLSCertFile != "" || c.TLSSelfSigned }
 // defaults filled in.
 func (c *Config) serves(p string) bool { return slices.Contains(c.Protocols, p) }
 
+// frames reports whether HTTP/2 is served by the frame-level engine. Call
+// it on a Config with defaults filled in.
+func (c *Config) frames() bool { return c.H2Engine == H2EngineFrames }
+
 // withDefaults returns a copy with every "0 means default" field filled in.
 func (c Config) withDefaults() Config {
 	if c.Addr == "" {
@@ -313,6 +343,9 @@ func (c Config) withDefaults() Config {
 	c.MaxPublishBytes = cmp.Or(c.MaxPublishBytes, DefaultMaxPublishBytes)
 	if c.SlowPolicy == "" {
 		c.SlowPolicy = SlowDisconnect
+	}
+	if c.H2Engine == "" {
+		c.H2Engine = H2EngineFrames
 	}
 	if len(c.Protocols) == 0 {
 		c.Protocols = []string{ProtoH1, ProtoH2C}

@@ -46,6 +46,8 @@ func TestConfig_Validate(t *testing.T) {
 		{"TLS protocol without TLS", Config{Protocols: []string{ProtoH2}}, []string{"--protocols h2 needs a certificate"}},
 		{"TLS with no TLS protocol", Config{TLSSelfSigned: true, Protocols: []string{ProtoH1}}, []string{"enables neither h1-tls nor h2"}},
 		{"unknown protocol", Config{Protocols: []string{"h3"}}, []string{`unknown protocol "h3"`}},
+		{"stdlib HTTP/2", Config{H2Engine: H2EngineStdlib}, nil},
+		{"unknown HTTP/2 engine", Config{H2Engine: "fast"}, []string{`--h2-engine must be frames or stdlib, got "fast"`}},
 		{"every problem at once", Config{Rate: -1, PayloadBytes: -1, Delay: -1, MaxBacklogBytes: -1, ShutdownTimeout: -1},
 			[]string{"--rate", "--payload", "--delay", "--max-backlog", "--shutdown-timeout"}},
 	}
@@ -80,7 +82,7 @@ func TestConfig_withDefaults(t *testing.T) {
 	want := Config{Addr: DefaultAddr, MaxStreams: DefaultMaxStreams, MaxBacklogBytes: DefaultMaxBacklogBytes,
 		ShutdownTimeout: DefaultShutdownTimeout, MaxTopics: DefaultMaxTopics, ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		MaxHeaderBytes: DefaultMaxHeaderBytes, MaxPublishBytes: DefaultMaxPublishBytes, SlowPolicy: SlowDisconnect,
-		Protocols: []string{ProtoH1, ProtoH2C}}
+		Protocols: []string{ProtoH1, ProtoH2C}, H2Engine: H2EngineFrames}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Config{}.withDefaults() = %+v, want %+v", got, want)
 	}
@@ -99,14 +101,14 @@ func TestConfig_JSON(t *testing.T) {
 	t.Parallel()
 	in := `{"rate": 200, "heartbeat": "15s", "delay": 5000000, "flush_interval": "2ms",
 		"generators": [{"topic": "news", "pattern": "burst", "burst_events": 10, "burst_interval": "1s"}],
-		"protocols": ["h1"], "slow_policy": "drop"}`
+		"protocols": ["h1"], "slow_policy": "drop", "h2_engine": "stdlib"}`
 	// Keys the file does not have keep what was there: defaults.
 	cfg := Config{PayloadBytes: 64, Replay: 1000}
 	if err := json.Unmarshal([]byte(in), &cfg); err != nil {
 		t.Fatalf("Unmarshal: %v", err)
 	}
 	want := Config{Rate: 200, PayloadBytes: 64, Replay: 1000, Heartbeat: 15 * time.Second, Delay: 5 * time.Millisecond,
-		FlushInterval: 2 * time.Millisecond, Protocols: []string{"h1"}, SlowPolicy: SlowDrop,
+		FlushInterval: 2 * time.Millisecond, Protocols: []string{"h1"}, SlowPolicy: SlowDrop, H2Engine: H2EngineStdlib,
 		Generators: []GeneratorConfig{{Topic: "news", Pattern: PatternBurst, BurstEvents: 10, BurstInterval: time.Second}}}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("decoded %+v, want %+v", cfg, want)

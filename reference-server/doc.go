@@ -60,8 +60,18 @@
 // bounded by Config.MaxBacklogBytes, retried every few milliseconds; beyond
 // the bound the subscriber is disconnected (SlowDisconnect) or the events
 // that do not fit are skipped (SlowDrop), so that it never delays the
-// others. An HTTP/2 stream or a TLS connection keeps its handler goroutine,
-// which writes and flushes what its worker queued, under the same bound.
+// others.
+//
+// HTTP/2, cleartext or over TLS, is served by one of two engines
+// (Config.H2Engine). The frame-level one, the default, keeps no goroutine
+// per stream either: per connection one goroutine reads frames and one
+// writes, and a stream's worker encodes its events as DATA within the
+// client's flow-control windows; what the windows, or a socket that takes
+// nothing, leave waiting is queued per stream under the same bound and
+// policy. Requests other than subscriptions run the handler on a goroutine
+// of their own. With net/http's engine (H2EngineStdlib), and for HTTP/1.1
+// over TLS, each stream keeps its handler goroutine, which writes and
+// flushes what its worker queued, under the same bound.
 //
 // Each event is encoded once; every subscriber of a single topic is handed
 // the same bytes. A worker that falls behind writes each subscriber every

@@ -7,10 +7,12 @@ import (
 // h2Stream is a subscription on a frame-level HTTP/2 connection (h2Conn):
 // like a hijacked HTTP/1.1 connection it has no goroutine, and no buffer
 // while it keeps up. Its worker encodes each frame as DATA into the
-// connection's output, which the connection's writer goroutine sends; what
-// the client's flow-control windows do not allow yet waits in queue,
-// bounded by max, and the connection's reader sends it as WINDOW_UPDATEs
-// arrive.
+// connection's output, which the connection's writer goroutine sends. What
+// the client's flow-control windows or the output's bound (a socket that
+// does not take bytes) do not allow yet waits in queue, bounded by max,
+// where the slow policy applies as on every other path; the connection's
+// reader (on WINDOW_UPDATE) and writer (after each write) send it as the
+// windows and room open.
 type h2Stream struct {
 	base
 	c  *h2Conn
@@ -23,6 +25,7 @@ type h2Stream struct {
 	queueFrames int  // event frames with bytes in queue
 	reset       bool // end with RST_STREAM: too slow, or the client reset it
 	gone        bool // the stream left the connection
+	inWaiting   bool // in c.waiting
 }
 
 var _ subscriber = (*h2Stream)(nil)
@@ -40,7 +43,7 @@ func (s *h2Stream) start(r *round) status {
 	if len(c.s.retryLine) > 0 {
 		st = s.sendLocked([]frame{{b: c.s.retryLine}}, r)
 	}
-	c.kick()
+	c.out.kick()
 	return st
 }
 
@@ -65,7 +68,7 @@ func (s *h2Stream) deliver(t *topic, frames []frame, r *round) status {
 		return gone
 	}
 	st := s.sendLocked(frames, r)
-	c.kick()
+	c.out.kick()
 	return st
 }
 
@@ -78,12 +81,13 @@ func (s *h2Stream) sendLocked(frames []frame, r *round) status {
 	}
 	for i := range frames {
 		b := frames[i].b
-		n := c.sendDataLocked(s, b)
+		n := c.sendDataLocked(s.id, &s.window, b, false)
 		r.bytes += uint64(n)
 		if n < len(b) {
-			// Out of window: keep the rest of this frame and queue
-			// everything after it.
+			// Out of window or room: keep the rest of this frame and
+			// queue everything after it.
 			s.queue, s.qoff = append(s.queue[:0], b[n:]...), 0
+			c.waitLocked(s)
 			r.backlog += int64(len(b) - n)
 			if frames[i].seq != 0 {
 				s.queueFrames = 1
@@ -117,6 +121,9 @@ func (s *h2Stream) queueLocked(frames []frame, r *round) status {
 	for i := range frames {
 		s.queue = append(s.queue, frames[i].b...)
 	}
+	if s.queued() > 0 {
+		s.c.waitLocked(s)
+	}
 	n := events(frames)
 	s.queueFrames += n
 	r.accepted += uint64(n)
@@ -124,13 +131,14 @@ func (s *h2Stream) queueLocked(frames []frame, r *round) status {
 	return alive // the connection's reader sends the queue as windows open
 }
 
-// drainLocked sends what the windows now allow of the queue; the reader
-// calls it after WINDOW_UPDATE and SETTINGS. c.mu is held.
-func (s *h2Stream) drainLocked(t *tally) {
+// drainLocked sends what the windows and the output's room now allow of
+// the queue, and returns how much; the reader calls it after WINDOW_UPDATE
+// and SETTINGS, the writer after a write. c.mu is held.
+func (s *h2Stream) drainLocked(t *tally) int {
 	if s.queued() == 0 || s.gone {
-		return
+		return 0
 	}
-	n := s.c.sendDataLocked(s, s.queue[s.qoff:])
+	n := s.c.sendDataLocked(s.id, &s.window, s.queue[s.qoff:], false)
 	t.bytes += uint64(n)
 	t.backlog -= int64(n)
 	s.qoff += n
@@ -143,6 +151,15 @@ func (s *h2Stream) drainLocked(t *tally) {
 			s.queue = nil
 		}
 	}
+	return n
+}
+
+// dropQueueLocked forgets the queue of a stream that ended. c.mu is held.
+func (s *h2Stream) dropQueueLocked() {
+	if n := s.queued(); n > 0 {
+		s.c.s.counters.backlogBytes.Add(-int64(n))
+	}
+	s.queue, s.qoff = nil, 0
 }
 
 // queued returns the bytes waiting for window. c.mu is held.
@@ -169,7 +186,7 @@ func (s *h2Stream) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s.leaveLocked()
-	c.kick()
+	c.out.kick()
 }
 
 // leaveLocked takes the stream off its connection, once, telling the
@@ -181,10 +198,7 @@ func (s *h2Stream) leaveLocked() {
 	s.gone = true
 	c := s.c
 	delete(c.streams, s.id)
-	if n := s.queued(); n > 0 {
-		c.s.counters.backlogBytes.Add(-int64(n))
-	}
-	s.queue, s.qoff = nil, 0
+	s.dropQueueLocked()
 	if c.closed {
 		return
 	}

@@ -17,14 +17,31 @@ import (
 
 // modes are the ways a client reaches the server; every feature is tested
 // in each: HTTP/1.1 in cleartext, h2c (prior knowledge), and HTTP/2 over
-// TLS with ALPN h2.
-var modes = []mode{"h1", "h2c", "h2"}
+// TLS with ALPN h2, HTTP/2 on each engine (Config.H2Engine): the
+// frame-level one ("h2c", "h2") and net/http's ("h2c-stdlib",
+// "h2-stdlib").
+var modes = []mode{"h1", "h2c", "h2", "h2c-stdlib", "h2-stdlib"}
 
-// A mode is one of modes.
+// A mode is one of modes: a protocol, then "-" and the HTTP/2 engine
+// when it is not the default.
 type mode string
 
+// proto returns the mode's protocol: "h1", "h2c" or "h2".
+func (m mode) proto() string {
+	p, _, _ := strings.Cut(string(m), "-")
+	return p
+}
+
+// engine returns the HTTP/2 engine the mode's server uses.
+func (m mode) engine() string {
+	if _, e, ok := strings.Cut(string(m), "-"); ok {
+		return e
+	}
+	return H2EngineFrames
+}
+
 // tls reports whether the mode needs a certificate.
-func (m mode) tls() bool { return m == "h2" }
+func (m mode) tls() bool { return m.proto() == "h2" }
 
 // forEachProtocol runs fn as a parallel subtest per mode. fn starts its
 // servers with m.start, which configures them and their clients for the
@@ -54,10 +71,9 @@ type env struct {
 func (m mode) start(tb testing.TB, cfg Config) *env {
 	tb.Helper()
 	cfg.Addr = "127.0.0.1:0"
-	// Cleartext HTTP/2 is tested on the frame-level path (h2Conn); the
-	// h2 mode covers net/http's HTTP/2 server, which serves TLS, and
-	// TestServer_h2cNetHTTP its cleartext side.
-	cfg.leanH2C = m == "h2c"
+	if cfg.H2Engine == "" {
+		cfg.H2Engine = m.engine()
+	}
 	if m.tls() && !cfg.hasTLS() {
 		cfg.TLSSelfSigned = true
 	}
@@ -90,7 +106,7 @@ func (e *env) newClient(tb testing.TB, streamWindow int) *http.Client {
 	tb.Helper()
 	var p http.Protocols
 	tr := &http.Transport{Protocols: &p, DisableCompression: true}
-	switch e.m {
+	switch e.m.proto() {
 	case "h1":
 		p.SetHTTP1(true)
 	case "h2c":

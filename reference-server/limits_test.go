@@ -142,7 +142,7 @@ func TestServer_readHeaderTimeout(t *testing.T) {
 			"h1":  "GET /events HTTP/1.1\r\nHost: x\r\n",
 			"h2c": "PRI * HTTP/2.0\r\n",
 			"h2":  "\x16", // a TLS handshake record that never comes
-		}[m]
+		}[mode(m.proto())]
 		start := time.Now()
 		if _, err := io.WriteString(c, partial); err != nil {
 			t.Fatal(err)
@@ -192,7 +192,7 @@ func TestServer_protocols(t *testing.T) {
 	forEachProtocol(t, func(t *testing.T, m mode) {
 		var others []string
 		for _, p := range Protocols {
-			if p != string(m) {
+			if p != m.proto() {
 				others = append(others, p)
 			}
 		}
@@ -202,12 +202,12 @@ func TestServer_protocols(t *testing.T) {
 			t.Errorf("--protocols %s: a %s client got a stream", strings.Join(others, ","), m)
 		}
 
-		cfg := Config{Rate: 10, Protocols: []string{string(m)}}
+		cfg := Config{Rate: 10, Protocols: []string{m.proto()}}
 		on := m.start(t, cfg)
 		s := mustSubscribe(t, on.client, on.url+"/events")
 		s.mustNext(t)
 		// The other cleartext protocol is off.
-		other := map[mode]mode{"h1": "h2c", "h2c": "h1", "h2": "h1"}[m]
+		other := map[string]mode{"h1": "h2c", "h2c": "h1", "h2": "h1"}[m.proto()]
 		oe := &env{m: other, srv: on.srv, addr: on.addr, url: "http://" + on.addr}
 		if s, err := subscribe(oe.newClient(t, 0), oe.url+"/events"); err == nil {
 			s.resp.Body.Close()

@@ -21,11 +21,6 @@ import (
 // count as idle.
 const idleTimeout = 2 * time.Minute
 
-// leanH2CEnv is the environment variable that, set to 1, serves cleartext
-// HTTP/2 with the frame-level path (h2Conn) instead of net/http's server:
-// a development switch while that path is new.
-const leanH2CEnv = "SSEBENCH_LEAN_H2C"
-
 // A Server is the reference SSE server. Create it with New, then either
 // Serve a listener, Start one in the background, or mount Handler in a
 // server of your own; end it with Shutdown or Close. A Server is used once:
@@ -56,8 +51,10 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.H2Engine == "" && os.Getenv(H2EngineEnv) == "1" {
+		cfg.H2Engine = H2EngineFrames
+	}
 	cfg = cfg.withDefaults()
-	cfg.leanH2C = cfg.leanH2C || os.Getenv(leanH2CEnv) == "1"
 	tc, err := tlsConfig(&cfg)
 	if err != nil {
 		return nil, err
@@ -153,19 +150,29 @@ func (s *Server) httpServer(secure bool) *http.Server {
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 	}
-	if !secure && s.cfg.leanH2C && s.cfg.serves(ProtoH2C) {
-		// net/http hands a cleartext connection that starts with the
-		// HTTP/2 preface to the "unencrypted_http2" key of TLSNextProto,
-		// preface read. An "h2" key keeps net/http from installing its own
-		// HTTP/2 server over it; this side never speaks TLS, so it is
-		// never called.
+	if s.cfg.frames() && (secure && s.cfg.serves(ProtoH2) || !secure && s.cfg.serves(ProtoH2C)) {
+		// The frame-level engine takes HTTP/2 connections over from
+		// net/http, which then serves only HTTP/1.1 on this side. Over
+		// TLS, net/http hands it connections whose ALPN chose "h2",
+		// handshake done; in cleartext, connections that start with the
+		// HTTP/2 preface go to the "unencrypted_http2" key, preface
+		// read. An "h2" key also keeps net/http from installing its own
+		// HTTP/2 server.
 		hs.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){
-			"h2": func(_ *http.Server, tc *tls.Conn, _ http.Handler) { tc.Close() },
-			"unencrypted_http2": func(_ *http.Server, tc *tls.Conn, _ http.Handler) {
-				if u, ok := tc.NetConn().(interface{ UnencryptedNetConn() net.Conn }); ok {
-					s.serveH2C(context.Background(), u.UnencryptedNetConn(), true)
+			"h2": func(_ *http.Server, tc *tls.Conn, _ http.Handler) {
+				if secure {
+					s.serveH2(context.Background(), tc, false)
+				} else {
+					tc.Close() // not reached: this side never speaks TLS
 				}
 			},
+		}
+		if !secure {
+			hs.TLSNextProto["unencrypted_http2"] = func(_ *http.Server, tc *tls.Conn, _ http.Handler) {
+				if u, ok := tc.NetConn().(interface{ UnencryptedNetConn() net.Conn }); ok {
+					s.serveH2(context.Background(), u.UnencryptedNetConn(), true)
+				}
+			}
 		}
 	}
 	return hs

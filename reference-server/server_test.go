@@ -21,7 +21,7 @@ func TestServer_headers(t *testing.T) {
 	forEachProtocol(t, func(t *testing.T, m mode) {
 		e := m.start(t, Config{Rate: 20, PayloadBytes: 64})
 		s := mustSubscribe(t, e.client, e.url+"/events")
-		wantMajor := map[mode]int{"h1": 1, "h2c": 2, "h2": 2}[m]
+		wantMajor := map[string]int{"h1": 1, "h2c": 2, "h2": 2}[m.proto()]
 		if got := s.resp.ProtoMajor; got != wantMajor {
 			t.Errorf("ProtoMajor = %d, want %d", got, wantMajor)
 		}
@@ -320,10 +320,17 @@ func TestServer_handlerInAnotherServer(t *testing.T) {
 }
 
 // TestServer_shutdown is not parallel: it counts goroutines. It serves
-// every mode from one listener and shuts down with streams of each open.
+// every protocol from one listener, on each HTTP/2 engine, and shuts down
+// with streams of each open.
 func TestServer_shutdown(t *testing.T) {
+	for _, engine := range H2Engines {
+		t.Run(engine, func(t *testing.T) { testShutdown(t, engine) })
+	}
+}
+
+func testShutdown(t *testing.T, engine string) {
 	before := runtime.NumGoroutine()
-	srv, err := New(Config{Rate: 50, ShutdownTimeout: 3 * time.Second, TLSSelfSigned: true})
+	srv, err := New(Config{Rate: 50, ShutdownTimeout: 3 * time.Second, TLSSelfSigned: true, H2Engine: engine})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +344,7 @@ func TestServer_shutdown(t *testing.T) {
 
 	var streams []*stream
 	var clients []*http.Client
-	for _, m := range modes {
+	for _, m := range []mode{"h1", "h2c", "h2"} {
 		e := &env{m: m, srv: srv, addr: ln.Addr().String(), url: "http://" + ln.Addr().String()}
 		if m.tls() {
 			e.url = "https://" + e.addr

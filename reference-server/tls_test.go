@@ -37,12 +37,14 @@ func writeKeyPair(tb testing.TB) (certFile, keyFile string) {
 func TestServer_tlsFromFiles(t *testing.T) {
 	t.Parallel()
 	certFile, keyFile := writeKeyPair(t)
-	e := mode("h2").start(t, Config{Rate: 20, TLSCertFile: certFile, TLSKeyFile: keyFile})
-	s := mustSubscribe(t, e.client, e.url+"/events")
-	if s.resp.ProtoMajor != 2 || s.resp.TLS == nil {
-		t.Errorf("ProtoMajor %d, TLS %v; want HTTP/2 over TLS", s.resp.ProtoMajor, s.resp.TLS != nil)
+	for _, m := range []mode{"h2", "h2-stdlib"} {
+		e := m.start(t, Config{Rate: 20, TLSCertFile: certFile, TLSKeyFile: keyFile})
+		s := mustSubscribe(t, e.client, e.url+"/events")
+		if s.resp.ProtoMajor != 2 || s.resp.TLS == nil || s.resp.TLS.NegotiatedProtocol != "h2" {
+			t.Errorf("%s: ProtoMajor %d, TLS %v; want HTTP/2 over TLS", m, s.resp.ProtoMajor, s.resp.TLS != nil)
+		}
+		s.mustNext(t)
 	}
-	s.mustNext(t)
 
 	if _, err := New(Config{TLSCertFile: filepath.Join(t.TempDir(), "none.pem"), TLSKeyFile: keyFile}); err == nil ||
 		!strings.Contains(err.Error(), "TLS certificate") {

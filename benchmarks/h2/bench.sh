@@ -14,20 +14,23 @@
 #                                    # `ssebench run` over h1 and h2c for comparison
 #   benchmarks/h2/bench.sh million [N]  # N (1,000,000) `ssebench run --protocol h2c` subscribers
 #                                    # against the frame-level server path, one event each per 10 s
+#   benchmarks/h2/bench.sh server-cpu  # the server's CPU per delivered event: 1,000 h2c streams
+#                                    # on 8 connections, 100 events/s each (100k deliveries/s)
 #   benchmarks/h2/bench.sh all   # idle and cpu
 #
 # RSS per stream is the slope between a run with 200 streams and one with
 # N, each sampled after every stream is open and a few seconds have passed,
 # so fixed costs (runtime, buffers) drop out.
 #
-# The server's side of `idle` is net/http's HTTP/2 server by default; with
-# SSEBENCH_LEAN_H2C=1 in the environment the reference server serves
-# cleartext HTTP/2 on its frame-level path (no goroutine per stream):
+# The reference server serves HTTP/2 with the engine H2_ENGINE names
+# (`ssebench serve --h2-engine`): frames, its frame-level engine with no
+# goroutine per stream (the default), or stdlib, net/http's HTTP/2 server:
 #
-#   SSEBENCH_LEAN_H2C=1 benchmarks/h2/bench.sh idle
+#   H2_ENGINE=stdlib benchmarks/h2/bench.sh idle
 #
 # Environment: OUT (folder for binaries, logs and results; default a new temp
-# folder), PORT (default 29800), SSEBENCH_LEAN_H2C (see above).
+# folder), PORT (default 29800), H2_ENGINE (see above; SSEBENCH_LEAN_H2C=1,
+# which older notes set, means frames).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +38,15 @@ ROOT=$(cd "$HERE/../.." && pwd)
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ssebench-h2bench.XXXXXX")}
 PORT=${PORT:-29800}
 BASE=http://127.0.0.1:$PORT
+H2_ENGINE=${H2_ENGINE:-frames}
+case "$H2_ENGINE" in
+frames) ENGINE_NAME="frame-level HTTP/2 engine" ;;
+stdlib) ENGINE_NAME="net/http HTTP/2 server" ;;
+*)
+	echo "H2_ENGINE must be frames or stdlib, got $H2_ENGINE" >&2
+	exit 2
+	;;
+esac
 SP=
 CP=
 
@@ -53,7 +65,7 @@ build() {
 }
 
 start_server() {
-	"$OUT/ssebench" serve --addr "127.0.0.1:$PORT" --heartbeat 0 "$@" >"$OUT/serve.log" 2>&1 &
+	"$OUT/ssebench" serve --addr "127.0.0.1:$PORT" --heartbeat 0 --h2-engine "$H2_ENGINE" "$@" >"$OUT/serve.log" 2>&1 &
 	SP=$!
 	for _ in $(seq 100); do
 		curl -sf "$BASE/healthz" >/dev/null 2>&1 && return 0
@@ -126,8 +138,7 @@ idle() {
 	rsmall=$(run_rss 200)
 	rbig=$(run_rss "$n")
 	stop_server
-	local path="net/http HTTP/2 server"
-	[ "${SSEBENCH_LEAN_H2C:-}" = 1 ] && path="frame-level h2c path, SSEBENCH_LEAN_H2C=1"
+	local path="$ENGINE_NAME, --h2-engine $H2_ENGINE"
 	awk -v a="$small" -v b="$big" -v n="$n" -v path="$path" 'BEGIN {
 		split(a, s, " "); split(b, l, " ")
 		printf "idle h2c, N=%d over 8 connections: engine RSS %d KiB at 200, %d KiB at %d => %.2f KiB per stream\n", n, s[1], l[1], n, (l[1] - s[1]) / (n - 200)
@@ -169,9 +180,44 @@ cpu() {
 	stop_server
 }
 
+# cpu_ticks PID: the process's user + system CPU time, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# frames_written: the server's frames_written counter (events delivered).
+frames_written() { curl -sf "$BASE/stats" | grep -o '"frames_written":[0-9]*' | head -1 | cut -d: -f2; }
+
+# server_cpu: the server's CPU time per delivered event, over a 10 s window
+# once 1,000 h2c streams (8 connections) take 100 events/s each.
+server_cpu() {
+	build
+	start_server --rate 100 --payload 64
+	"$OUT/h2hold" -url "$BASE/events" -n 1000 -conns 8 -warm 0 -hold 20s >"$OUT/server-cpu.txt" 2>"$OUT/server-cpu.log" &
+	CP=$!
+	local t=0
+	while [ "$(server_subs)" != 1000 ]; do
+		sleep 0.2
+		t=$((t + 1))
+		[ $t -gt 150 ] && { echo "only $(server_subs) of 1000 connected" >&2; break; }
+	done
+	sleep 3
+	local c0 e0 c1 e1
+	c0=$(cpu_ticks "$SP")
+	e0=$(frames_written)
+	sleep 10
+	c1=$(cpu_ticks "$SP")
+	e1=$(frames_written)
+	wait "$CP" || true
+	CP=
+	stop_server
+	awk -v c0="$c0" -v c1="$c1" -v e0="$e0" -v e1="$e1" -v hz="$(getconf CLK_TCK)" -v path="$ENGINE_NAME" 'BEGIN {
+		cpu = (c1 - c0) / hz; ev = e1 - e0
+		printf "server CPU over h2c (%s): %d events in 10 s (%.0f/s), %.0f%% of one core => %.2f us CPU per delivered event\n",
+			path, ev, ev / 10, cpu * 10, cpu * 1e6 / ev
+	}'
+}
+
 # million N: N h2c subscribers (default 1,000,000) held by `ssebench run
-# --protocol h2c` against `ssebench serve` on its frame-level h2c path
-# (SSEBENCH_LEAN_H2C=1, set here unless the environment sets it to 0). The
+# --protocol h2c` against `ssebench serve` (--h2-engine $H2_ENGINE). The
 # server publishes one event every 10 s on the topic every subscriber reads
 # (--rate 0.1), so each subscriber gets one event per 10 s and the server
 # fans out N events at once (100,000 deliveries/s on average, in bursts).
@@ -186,7 +232,6 @@ cpu() {
 million() {
 	local n=$1
 	build
-	export SSEBENCH_LEAN_H2C=${SSEBENCH_LEAN_H2C:-1}
 	start_server --rate 0.1 --payload 64 --max-streams "${MAX_STREAMS:-100000}" --max-subscribers "$((n + 1000))"
 	local s0 t0 t1
 	s0=$(rss_kib "$SP")
@@ -209,8 +254,7 @@ million() {
 	wait "$CP" || true
 	CP=
 	stop_server
-	local path="net/http HTTP/2 server"
-	[ "${SSEBENCH_LEAN_H2C:-}" = 1 ] && path="frame-level h2c path"
+	local path="$ENGINE_NAME"
 	awk -v c="$c" -v s="$s" -v s0="$s0" -v n="$n" -v path="$path" -v ct="$(echo "$t1 - $t0" | bc)" 'BEGIN {
 		printf "million: %d subscribers, all open on the server %.1f s after ssebench run started\n", n, ct
 		printf "         ssebench run RSS %d KiB => %.2f KiB per subscriber (fixed costs included)\n", c, c / n
@@ -236,13 +280,14 @@ PY
 case "${1:-all}" in
 idle) idle "${2:-50000}" ;;
 cpu) cpu ;;
+server-cpu) server_cpu ;;
 million) million "${2:-1000000}" ;;
 all)
 	idle 50000
 	cpu
 	;;
 *)
-	sed -n '2,30p' "$0"
+	sed -n '2,32p' "$0"
 	exit 2
 	;;
 esac

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -122,6 +123,7 @@ func serveDefaults() refserver.Config {
 		MaxHeaderBytes:    refserver.DefaultMaxHeaderBytes,
 		MaxPublishBytes:   refserver.DefaultMaxPublishBytes,
 		ShutdownTimeout:   refserver.DefaultShutdownTimeout,
+		H2Engine:          refserver.H2EngineFrames,
 	}
 }
 
@@ -161,6 +163,8 @@ func serveFlags(fs *flag.FlagSet, cfg *refserver.Config, maxStreams *uint) *stri
 	fs.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", cfg.TLSSelfSigned, "serve TLS too, with a certificate for localhost, 127.0.0.1 and ::1 generated in memory")
 	fs.Var(listFlag{&cfg.Protocols}, "protocols", "comma-separated `list` of "+strings.Join(refserver.Protocols, ", ")+
 		" (default h1,h2c, plus h1-tls,h2 with TLS); e.g. h1 for an HTTP/1.1-only server")
+	fs.StringVar(&cfg.H2Engine, "h2-engine", cfg.H2Engine, "what serves HTTP/2 (h2c and h2): `engine` frames (no goroutine per stream, under 1 KiB per idle stream)\n"+
+		"or stdlib (net/http's server: a goroutine and 9-13 KiB per idle stream); both apply the same limits and --slow-policy")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "on SIGINT/SIGTERM, close connections still open after this `duration`")
 	return configFile
 }
@@ -321,4 +325,7 @@ func printServing(w io.Writer, srv *refserver.Server, addr string) {
 	}
 	fmt.Fprintf(w, "  publish: POST /publish (%s); subscribe: %s; replay %d events/topic; heartbeat %s; also /metrics /stats /healthz\n",
 		auth(cfg.Token), auth(cfg.SubscribeToken), cfg.Replay, beat)
+	if slices.Contains(cfg.Protocols, refserver.ProtoH2C) || slices.Contains(cfg.Protocols, refserver.ProtoH2) {
+		fmt.Fprintf(w, "  HTTP/2 engine: %s (--h2-engine)\n", cfg.H2Engine)
+	}
 }

@@ -67,8 +67,11 @@ func TestServeConfig(t *testing.T) {
 		wantErr string
 	}{
 		{"defaults", nil, func(c refserver.Config) bool {
-			return c.Rate == 10 && c.Heartbeat == 15*time.Second && c.Replay == 1000 && c.MaxStreams == refserver.DefaultMaxStreams
+			return c.Rate == 10 && c.Heartbeat == 15*time.Second && c.Replay == 1000 && c.MaxStreams == refserver.DefaultMaxStreams &&
+				c.H2Engine == refserver.H2EngineFrames
 		}, ""},
+		{"stdlib HTTP/2", []string{"--h2-engine", "stdlib"}, func(c refserver.Config) bool { return c.H2Engine == refserver.H2EngineStdlib }, ""},
+		{"bad HTTP/2 engine", []string{"--h2-engine", "nghttp2"}, nil, `--h2-engine must be frames or stdlib, got "nghttp2"`},
 		{"every feature flag", []string{"--generator", "topic=a,rate=5", "--generator", "topic=b,pattern=burst,burst=2,every=1s",
 			"--replay", "7", "--retry", "3s", "--heartbeat", "0", "--flush-interval", "5ms", "--flush-max-events", "9",
 			"--slow-policy", "drop", "--max-subscribers", "4", "--max-streams", "8", "--max-topics", "6", "--read-header-timeout", "2s",
