@@ -194,7 +194,9 @@ func findBrowser(t *testing.T) string {
 // chatter of its own, and stops it when the test ends.
 func newBrowser(t *testing.T, path string) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	// Generous: Chromium's start-up alone took over 45 s on a 2-core
+	// machine busy with the rest of the suite under -race.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
