@@ -1,0 +1,48 @@
+package capacity_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssebench/ssebench/loadgen"
+	"github.com/ssebench/ssebench/loadgen/capacity"
+)
+
+// TestBrowser_urlTemplate: with a per-subscriber URL template, the
+// browser view's tabs (which, like the probes, send subscriber 0's
+// request) dial the template's host and ask for subscriber 0's URL.
+func TestBrowser_urlTemplate(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []string
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.RequestURI())
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer ts.Close()
+	base := loadgen.Config{URL: ts.URL + "/events?topic=t{sub%3}", Tool: "ssebench/test", ConnectTimeout: 2 * time.Second}
+	if _, err := capacity.Browser(t.Context(), capacity.BrowserConfig{Base: base, Tabs: 2}); err != nil {
+		t.Fatalf("Browser: %v", err)
+	}
+	mu.Lock()
+	got := slices.Clone(seen)
+	mu.Unlock()
+	got = slices.DeleteFunc(got, func(s string) bool { return s == "*" }) // an HTTP/2 preface to an HTTP/1.1-only server
+	if len(got) == 0 {
+		t.Fatal("the browser view sent no request")
+	}
+	for _, g := range got {
+		if g != "/events?topic=t0" {
+			t.Errorf("the browser view asked %q, want subscriber 0's /events?topic=t0", g)
+		}
+	}
+}
