@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -32,6 +33,8 @@ const maxDistinct = 1 << 20
 type Template struct {
 	raw   string
 	parts []part
+	// static is true without a placeholder.
+	static bool
 	// distinct is how many URLs the template gives: 1 without a
 	// placeholder, the least common multiple of the moduli with only
 	// {sub%N}, 0 with a bare {sub} (one per subscriber).
@@ -48,7 +51,9 @@ type part struct {
 // Parse reads raw as a template. It fails, wrapping ErrTemplate and naming
 // raw, on an unknown placeholder, {sub%N} with N not a positive integer,
 // an unbalanced brace, a placeholder in the scheme, host or port, or a
-// template whose URL for subscriber 0 does not parse.
+// template with placeholders whose URL for subscriber 0 does not parse. A
+// raw without braces is returned as is, a static template: checking it as
+// a URL is the caller's part.
 func Parse(raw string) (*Template, error) {
 	t := &Template{raw: raw, distinct: 1}
 	fail := func(format string, a ...any) (*Template, error) {
@@ -83,6 +88,10 @@ func Parse(raw string) (*Template, error) {
 		return fail("%v", err)
 	}
 	t.distinct = distinct(t.parts)
+	t.static = !slices.ContainsFunc(t.parts, func(p part) bool { return p.sub })
+	if t.static {
+		return t, nil // no placeholder: a URL, which the caller checks as it would any
+	}
 	if _, err := url.Parse(t.Expand(0)); err != nil {
 		return fail("the URL of subscriber 0 is not valid: %v", err)
 	}
@@ -155,10 +164,10 @@ func (t *Template) String() string { return t.raw }
 
 // Static tells whether the template has no placeholder: every subscriber
 // gets the same URL.
-func (t *Template) Static() bool { return t.distinct == 1 }
+func (t *Template) Static() bool { return t.static }
 
 // Distinct returns how many different URLs the template gives: 1 without a
-// placeholder; with only {sub%N} placeholders, the least common multiple
+// placeholder (or with only {sub%1}); with only {sub%N} placeholders, the least common multiple
 // of their N (subscriber i gets the URL of i mod Distinct()); 0 when the
 // template has a bare {sub} (or moduli whose multiple is over a million),
 // one URL per subscriber.
@@ -166,7 +175,7 @@ func (t *Template) Distinct() int { return t.distinct }
 
 // Expand returns the URL of subscriber i (i ≥ 0).
 func (t *Template) Expand(i int) string {
-	if t.distinct == 1 {
+	if t.static {
 		return t.raw
 	}
 	var b strings.Builder

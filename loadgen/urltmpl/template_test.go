@@ -2,6 +2,7 @@ package urltmpl
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -21,12 +22,13 @@ func TestParseExpand(t *testing.T) {
 		{"http://h:1/x#{sub%2}", 2, map[int]string{3: "http://h:1/x#1"}},
 		{"http://h:1?t={sub%2}", 2, map[int]string{3: "http://h:1?t=1"}},
 		{"http://h:1/{sub%999983}{sub%999979}", 0, map[int]string{1: "http://h:1/11"}},
+		{"http://h:1/t{sub%1}", 1, map[int]string{0: "http://h:1/t0", 5: "http://h:1/t0"}},
 	} {
 		tm, err := Parse(tc.raw)
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", tc.raw, err)
 		}
-		if tm.Distinct() != tc.distinct || tm.Static() != (tc.distinct == 1) || tm.String() != tc.raw {
+		if tm.Distinct() != tc.distinct || tm.Static() != !strings.Contains(tc.raw, "{") || tm.String() != tc.raw {
 			t.Errorf("Parse(%q): Distinct %d Static %v String %q; want Distinct %d", tc.raw, tm.Distinct(), tm.Static(), tm.String(), tc.distinct)
 		}
 		for i, want := range tc.want {
@@ -73,4 +75,31 @@ func BenchmarkExpand(b *testing.B) {
 	for i := range b.N {
 		_ = tm.Expand(i)
 	}
+}
+
+// FuzzParse: Parse never panics; a template with placeholders it accepts
+// gives a URL that parses for subscriber 0, and expands any index; a URL without braces is
+// its own expansion.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"http://h:1/events?topic=t{sub%100}", "http://h/{sub}", "http://h/{sub%0}", "http://h{sub}/", "{", "}", "http://h/%{sub%20}0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		tm, err := Parse(raw)
+		if err != nil {
+			if !errors.Is(err, ErrTemplate) {
+				t.Fatalf("Parse(%q) error %v does not wrap ErrTemplate", raw, err)
+			}
+			return
+		}
+		if _, err := url.Parse(tm.Expand(0)); err != nil && !tm.Static() {
+			t.Fatalf("Parse(%q) accepted a template whose URL for 0 does not parse: %v", raw, err)
+		}
+		for _, i := range []int{1, 99, 1 << 40} {
+			_ = tm.Expand(i)
+		}
+		if !strings.ContainsAny(raw, "{}") && (!tm.Static() || tm.Expand(7) != raw) {
+			t.Fatalf("Parse(%q): a URL without braces must be static and its own expansion", raw)
+		}
+	})
 }
