@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen/sse"
+	"github.com/ssebench/ssebench/loadgen/urltmpl"
 )
 
 // Defaults for Config's zero values.
@@ -32,7 +33,11 @@ const (
 // Config describes one run. One field maps to one flag of `ssebench run` and
 // to one JSON key of the result's "config" echo.
 type Config struct {
-	// URL of the event stream. Required.
+	// URL of the event stream. Required. It may be a per-subscriber
+	// template (package urltmpl): {sub} is the subscriber's index in the
+	// whole run, from 0, and {sub%N} that index modulo N, in the path,
+	// query or fragment only. The report's target is the template as
+	// given.
 	URL string `json:"url"`
 	// Subscribers to hold open. 0 means DefaultSubscribers; with Stages,
 	// the highest stage target.
@@ -86,10 +91,21 @@ type Config struct {
 	Tool string `json:"-"`
 	// Embedded marks the target as the in-process reference server.
 	Embedded bool `json:"-"`
+	// SubIndexBase and SubIndexStep number this process's subscribers in
+	// the whole run, for the URL template's {sub}: subscriber i of this
+	// process is subscriber SubIndexBase + i×SubIndexStep of the run. A
+	// shard I/N sets I and N (package shard). SubIndexStep 0 means 1.
+	SubIndexBase int `json:"-"`
+	// SubIndexStep is the step between the run's indexes of this
+	// process's subscribers; see SubIndexBase.
+	SubIndexStep int `json:"-"`
 
 	// slowCollect, set by tests, runs at the start of every aggregation:
 	// it stands for an aggregator that falls behind.
 	slowCollect func()
+	// tmpl is URL parsed, set once by Run; nil means parse it when needed
+	// (Config.template).
+	tmpl *urltmpl.Template
 	// active is the run's ActiveSource (publisher mode), set once by Run;
 	// nil means none (activeSource).
 	active ActiveSource
@@ -129,7 +145,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.URL == "" {
 		errs = append(errs, errors.New("a URL is required"))
-	} else if u, err := url.Parse(c.URL); err != nil {
+	} else if t, err := urltmpl.Parse(c.URL); err != nil {
+		errs = append(errs, err) // names the URL and the placeholder
+	} else if u, err := url.Parse(t.Expand(0)); err != nil {
 		errs = append(errs, fmt.Errorf("URL %q: %w", c.URL, err))
 	} else if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		errs = append(errs, fmt.Errorf("URL %q: want http://host[:port]/path or https://…", c.URL))

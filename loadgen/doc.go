@@ -13,7 +13,8 @@
 // subscription request and secures and dials every connection; package
 // sse reads the wire; package ids reads the event ids; package stamp reads
 // a publish time the events carry (a passive LatencySource); package
-// publish is publisher mode (an ActiveSource); package result
+// publish is publisher mode (an ActiveSource); package urltmpl expands a
+// per-subscriber URL template ({sub}, {sub%N}); package result
 // (reports/result) is the schema the run produces. Package capacity (the
 // limits search) and package shard build on the engine; package h2sub is
 // the frame-level HTTP/2 client. The renderers (package reports) are not

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/ssebench/ssebench/loadgen/h2sub"
@@ -23,13 +24,21 @@ import (
 // full, so Connections is how many connections are open at least (when
 // there are that many subscribers), not a cap.
 //
+// Every subscriber's request is its own URL's (Config.URL may be a
+// template): the requests of a template with only {sub%N} are built once,
+// one per distinct URL, and shared, so an idle stream costs no more than
+// with a plain URL; a bare {sub} gives each subscriber a copy of the
+// request with its own path (h2sub.Request.WithPath).
+//
 // Redirects are followed as over HTTP/1.1 (redirect.go), within the
 // target's host: the stream is reopened at the new location.
 type h2Engine struct {
 	d       *dialer
 	clients []*h2sub.Client
-	req     *h2sub.Request // every stream's; Last-Event-ID is per stream
-	lastID  string         // --last-event-id, the first request's Last-Event-ID
+	cfg     *Config
+	reqs    []*h2sub.Request // by run index mod len(reqs); nil for one per subscriber
+	base    *h2sub.Request   // subscriber 0's, the model of a per-subscriber request
+	lastID  string           // --last-event-id, the first request's Last-Event-ID
 	ss      *slots
 	// sessions holds each slot's latest session, by slot index: kept here,
 	// not in the slot, so HTTP/1.1 slots do not pay for it.
@@ -38,11 +47,21 @@ type h2Engine struct {
 
 // newH2Engine builds the Clients of a run whose target d dials.
 func newH2Engine(cfg *Config, d *dialer) (*h2Engine, error) {
-	hreq, err := cfg.newRequest(context.Background(), 0) // target.go: the one request builder
+	e := &h2Engine{d: d, cfg: cfg, lastID: cfg.LastEventID}
+	base, err := e.build(0)
 	if err != nil {
 		return nil, err
 	}
-	e := &h2Engine{d: d, req: h2Request(hreq, cfg.Body), lastID: cfg.LastEventID}
+	e.base = base
+	if t := cfg.template(); t != nil && t.Distinct() > 0 {
+		// Subscriber i's URL is that of run index i mod Distinct.
+		e.reqs = make([]*h2sub.Request, t.Distinct())
+		for k := range e.reqs {
+			if e.reqs[k], err = e.build(k); err != nil {
+				return nil, err
+			}
+		}
+	}
 	// One dial function for both schemes: the dialer does TCP from the
 	// source addresses in turn, and TLS with the run's one TLS config
 	// (ALPN h2, http/1.1) for https, whose ALPN answer is checked here.
@@ -60,7 +79,7 @@ func newH2Engine(cfg *Config, d *dialer) (*h2Engine, error) {
 		return c, nil
 	}
 	hc := h2sub.Config{
-		URL:           cfg.URL,
+		URL:           cfg.TargetURL(),
 		TLS:           d.tls,
 		Dial:          dial,
 		DialTLS:       dial,
@@ -78,6 +97,34 @@ func newH2Engine(cfg *Config, d *dialer) (*h2Engine, error) {
 		e.clients = append(e.clients, c)
 	}
 	return e, nil
+}
+
+// build returns the request of run index i (Config.URL's template
+// expanded for i) in h2sub's form, from the one request builder
+// (target.go).
+func (e *h2Engine) build(i int) (*h2sub.Request, error) {
+	c := *e.cfg
+	c.SubIndexBase, c.SubIndexStep = i, 1
+	hreq, err := c.newRequest(context.Background(), 0)
+	if err != nil {
+		return nil, err
+	}
+	return h2Request(hreq, e.cfg.Body), nil
+}
+
+// request returns the request of this process's subscriber id: a shared
+// one, or for a bare {sub} a copy of the base request with the
+// subscriber's own path.
+func (e *h2Engine) request(id int) *h2sub.Request {
+	i := e.cfg.subIndex(id)
+	if e.reqs != nil {
+		return e.reqs[i%len(e.reqs)]
+	}
+	u, err := url.Parse(e.cfg.subscriberURL(id))
+	if err != nil {
+		return e.base // Validate parsed index 0's; a later index differs only in digits
+	}
+	return e.base.WithPath(u.RequestURI())
 }
 
 // h2Request turns the request the one request builder made into h2sub's
@@ -109,7 +156,8 @@ func (e *h2Engine) runner(_ context.Context, ss *slots) sessionRunner {
 // start subscribes slot sl's new session. The session's Sink calls come
 // from the Client's connection goroutines.
 func (e *h2Engine) start(sl *slot, s subscriber) {
-	x := &h2Session{subscriber: s, ss: e.ss, stats: e.d.stats, base: e.req}
+	req := e.request(s.id)
+	x := &h2Session{subscriber: s, ss: e.ss, stats: e.d.stats, base: req}
 	e.sessions[s.id] = x
 	x.begin(s.answered)
 	x.startNS = x.rec.since(time.Now())
@@ -118,7 +166,7 @@ func (e *h2Engine) start(sl *slot, s subscriber) {
 		sink = h2DumpSession{x}
 	}
 	c := e.clients[s.id%len(e.clients)]
-	st := c.Subscribe(e.req, sink, e.lastID)
+	st := c.Subscribe(req, sink, e.lastID)
 	x.mu.Lock()
 	x.stream = st
 	x.mu.Unlock()

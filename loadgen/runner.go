@@ -19,6 +19,7 @@ func Run(ctx context.Context, cfg Config) (*result.Report, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	cfg.tmpl = cfg.template() // parsed once for every subscriber's URL
 
 	// transport.go: raises RLIMIT_NOFILE and fails with ErrTooManyForLimits
 	// before anything starts when the run cannot fit.

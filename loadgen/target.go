@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/ssebench/ssebench/loadgen/transport"
+	"github.com/ssebench/ssebench/loadgen/urltmpl"
 )
 
 // TargetOptions shape the requests and the connections to the target. They
@@ -119,18 +120,57 @@ func (o *TargetOptions) validateFor(u *url.URL, protocol string) []error {
 	return errs
 }
 
-// newRequest builds subscriber id's request (transport.Request): method,
-// body and headers from the target options. The id rides in the context so
-// the HTTP/1.1 opener can pick the subscriber's source address.
+// newRequest builds subscriber id's request (transport.Request): its own
+// URL (the template expanded for its index in the run), method, body and
+// headers from the target options. The id rides in the context so the
+// HTTP/1.1 opener can pick the subscriber's source address.
 func (c *Config) newRequest(ctx context.Context, id int) (*http.Request, error) {
-	return c.Request().New(context.WithValue(ctx, slotKey{}, id))
+	return c.SubscriberRequest(id).New(context.WithValue(ctx, slotKey{}, id))
 }
 
-// Request returns what every subscription request of c carries, for every
-// part of ssebench that sends one. Its Last-Event-ID is --last-event-id;
-// a subscriber's reconnections replace it.
-func (c *Config) Request() *transport.Request {
-	return &transport.Request{Method: c.Method, URL: c.URL, Header: c.Header, Body: c.Body, UserAgent: c.Tool, LastEventID: c.LastEventID}
+// Request returns what subscriber 0 of c sends, for parts of ssebench that
+// send one subscription request (probes): SubscriberRequest(0).
+func (c *Config) Request() *transport.Request { return c.SubscriberRequest(0) }
+
+// SubscriberRequest returns what every subscription request of this
+// process's subscriber id carries: its URL is the template expanded for
+// the subscriber's index in the whole run (SubIndexBase). Its
+// Last-Event-ID is --last-event-id; a subscriber's reconnections replace
+// it.
+func (c *Config) SubscriberRequest(id int) *transport.Request {
+	return &transport.Request{Method: c.Method, URL: c.subscriberURL(id), Header: c.Header, Body: c.Body, UserAgent: c.Tool, LastEventID: c.LastEventID}
+}
+
+// TargetURL returns the URL of subscriber 0 (the template expanded): the
+// scheme, host and port every subscriber dials.
+func (c *Config) TargetURL() string { return c.subscriberURL(0) }
+
+// subscriberURL returns the URL of this process's subscriber id.
+func (c *Config) subscriberURL(id int) string {
+	t := c.template()
+	if t == nil || t.Static() {
+		return c.URL
+	}
+	return t.Expand(c.subIndex(id))
+}
+
+// subIndex returns the index in the whole run of this process's
+// subscriber id (SubIndexBase).
+func (c *Config) subIndex(id int) int {
+	return c.SubIndexBase + id*max(c.SubIndexStep, 1)
+}
+
+// template returns c.URL parsed; nil when it is not a valid template,
+// which Validate reports.
+func (c *Config) template() *urltmpl.Template {
+	if c.tmpl != nil && c.tmpl.String() == c.URL {
+		return c.tmpl
+	}
+	t, err := urltmpl.Parse(c.URL)
+	if err != nil {
+		return nil
+	}
+	return t
 }
 
 // RequestHeader is a set of request headers. Its JSON form (the config echo

@@ -21,7 +21,7 @@ import (
 // the process's descriptors and local ports; when it does not, the error
 // wraps ErrTooManyForLimits.
 func newEngine(cfg *Config) (engine, error) {
-	u, err := url.Parse(cfg.URL)
+	u, err := url.Parse(cfg.TargetURL()) // every subscriber's scheme, host and port
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@
 #   benchmarks/h2/bench.sh cpu       # CPU per delivered event at 100k events/s: engine, and
 #                                    # `ssebench run` over h1 and h2c for comparison
 #   benchmarks/h2/bench.sh million [N]  # N (1,000,000) `ssebench run --protocol h2c` subscribers
-#                                    # against the frame-level server path, one event each per 10 s
+#                                    # over 100 topics, one event each per 10 s on average
 #   benchmarks/h2/bench.sh server-cpu  # the server's CPU per delivered event: 1,000 h2c streams
 #                                    # on 8 connections, 100 events/s each (100k deliveries/s)
 #   benchmarks/h2/bench.sh all   # idle and cpu
@@ -218,26 +218,37 @@ server_cpu() {
 
 # million N: N h2c subscribers (default 1,000,000) held by `ssebench run
 # --protocol h2c` against `ssebench serve` (--h2-engine $H2_ENGINE). The
-# server publishes one event every 10 s on the topic every subscriber reads
-# (--rate 0.1), so each subscriber gets one event per 10 s and the server
-# fans out N events at once (100,000 deliveries/s on average, in bursts).
+# subscribers are spread over TOPICS topics t0 … t(TOPICS-1) with a URL
+# template (subscriber i reads topic t(i mod TOPICS), N/TOPICS each), as
+# capacity tests spread users over channels. Each topic has its own
+# generator on the server publishing 0.1 events/s, so each subscriber gets
+# one event per 10 s on average and the server delivers N/10 events/s in
+# all (100,000 for a million), each event fanned out to N/TOPICS streams.
+# The generators are poisson (seeded, so runs repeat): constant ones would
+# all start together and publish in the same instant, one fan-out to all N
+# streams every 10 s, which is what the single-topic run measured.
 # It prints RSS per subscriber on each side (fixed costs included), the time
 # to open every stream, the delivery ratio (received ÷ (received + gaps),
-# by sequence id) and fan-out p50/p99 over a 60 s steady state.
-# Environment: CONNS (--connections, default 16), MAX_STREAMS (the server's
-# SETTINGS_MAX_CONCURRENT_STREAMS, default 100000; N / MAX_STREAMS
-# connections at least, well under the fd limit), DURATION (the steady
-# state, default 60s), SAMPLE_AFTER (seconds after all are open to sample
-# RSS, default 30).
+# by sequence id), fan-out p50/p99 over a 60 s steady state and the
+# self-check's verdict on the load generator.
+# Environment: TOPICS (default 100), CONNS (--connections, default 16),
+# MAX_STREAMS (the server's SETTINGS_MAX_CONCURRENT_STREAMS, default
+# 100000; N / MAX_STREAMS connections at least, well under the fd limit),
+# DURATION (the steady state, default 60s), SAMPLE_AFTER (seconds after all
+# are open to sample RSS, default 30).
 million() {
 	local n=$1
 	build
-	start_server --rate 0.1 --payload 64 --max-streams "${MAX_STREAMS:-100000}" --max-subscribers "$((n + 1000))"
+	local topics=${TOPICS:-100} gens=() k
+	for ((k = 0; k < topics; k++)); do
+		gens+=(--generator "topic=t$k,rate=0.1,payload=64,pattern=poisson,seed=$((k + 1))")
+	done
+	start_server --rate 0 --max-topics "$((topics + 1))" "${gens[@]}" --max-streams "${MAX_STREAMS:-100000}" --max-subscribers "$((n + 1000))"
 	local s0 t0 t1
 	s0=$(rss_kib "$SP")
 	t0=$(date +%s.%N)
 	"$OUT/ssebench" run --protocol h2c --connections "${CONNS:-16}" --subscribers "$n" --duration "${DURATION:-60s}" \
-		--connect-timeout 120s --interval 5s --quiet --out "$OUT/million.json" "$BASE/events" >"$OUT/million.txt" 2>"$OUT/million.log" &
+		--connect-timeout 120s --interval 5s --quiet --out "$OUT/million.json" "$BASE/events?topic=t{sub%$topics}" >"$OUT/million.txt" 2>"$OUT/million.log" &
 	CP=$!
 	local t=0
 	while [ "$(server_subs)" != "$n" ]; do
@@ -255,8 +266,8 @@ million() {
 	CP=
 	stop_server
 	local path="$ENGINE_NAME"
-	awk -v c="$c" -v s="$s" -v s0="$s0" -v n="$n" -v path="$path" -v ct="$(echo "$t1 - $t0" | bc)" 'BEGIN {
-		printf "million: %d subscribers, all open on the server %.1f s after ssebench run started\n", n, ct
+	awk -v c="$c" -v s="$s" -v s0="$s0" -v n="$n" -v path="$path" -v topics="$topics" -v ct="$(echo "$t1 - $t0" | bc)" 'BEGIN {
+		printf "million: %d subscribers over %d topics, all open on the server %.1f s after ssebench run started\n", n, topics, ct
 		printf "         ssebench run RSS %d KiB => %.2f KiB per subscriber (fixed costs included)\n", c, c / n
 		printf "         server RSS %d KiB (%d KiB before) => %.2f KiB per subscriber (%s)\n", s, s0, (s - s0) / n, path
 	}'
@@ -267,11 +278,14 @@ sub, ev, lat, sc = r["subscribers"], r["events"], r["latency_us"], r["self_check
 got, gaps = ev["received"], ev["gaps"]
 ratio = got / (got + gaps) if got + gaps else 0
 print(f"         subscribers: {sub['connected']} connected of {sub['requested']}, {sub['failed']} failed, {sub['dropped']} dropped; errors {r['errors']}")
-exp = 0.1 * r["duration_s"] * sub["requested"]  # --rate 0.1 to every subscriber
+exp = 0.1 * r["duration_s"] * sub["requested"]  # 0.1 events/s on every subscriber's topic (poisson: a mean)
 print(f"         steady state {r['duration_s']:.0f} s: {got} events ({ev['rate_per_s']:.0f}/s), gaps {gaps}, delivery ratio {ratio:.6f} "
       f"(by sequence id; {got / exp if exp else 0:.3f} of the nominal rate x duration x subscribers)")
 print(f"         fan-out p50 {lat['fanout']['p50']/1000:.1f} ms, p99 {lat['fanout']['p99']/1000:.1f} ms, max {lat['fanout']['max']/1000:.1f} ms; "
       f"connect p50 {lat['connect']['p50']/1000:.1f} ms, p99 {lat['connect']['p99']/1000:.1f} ms; ssebench CPU {sc['cpu_percent']:.0f}% of one core")
+verdict = f"SATURATED, signal {sc.get('signal')}, cause {sc.get('cause')}: {sc.get('reason')}" if sc["saturated"] else "clean (not saturated)"
+print(f"         self-check: {verdict}; sched latency p99 {sc['sched_latency_p99_us']/1000:.1f} ms, processing lag p99 "
+      f"{sc['processing_lag_p99_us']/1000:.1f} ms, reader lag {sc['reader_lag_us']/1000:.1f} ms, host busy {sc['host_busy_percent']:.0f}%")
 for w in r.get("warnings", []):
     print(f"         warning: {w}")
 PY

@@ -27,6 +27,12 @@ headline figures; the ramp is reported apart. A stream that ends is reconnected 
 EventSource does (server's retry: or --reconnect-delay, Last-Event-ID; 204 stops);
 a subscriber whose first attempt fails is not retried, so it counts as failed.
 
+URL may give each subscriber its own URL: {sub} is the subscriber's number in the
+whole run (from 0; a shard's subscribers keep theirs) and {sub%N} that number modulo N,
+in the path, query or fragment, e.g. 'http://127.0.0.1:8080/events?topic=t{sub%100}'
+spreads the subscribers over 100 topics. Reconnections and redirects start from the
+subscriber's own URL; the result's target is the URL as given.
+
 With no URL, the reference server starts in this process on a free loopback port
 (--rate events/s of --payload bytes) and the run targets it.
 

@@ -37,9 +37,10 @@ type target struct {
 	tls  bool
 }
 
-// parseTarget parses cfg.URL.
+// parseTarget parses cfg's target: the URL of its subscriber 0, whose
+// address every subscriber dials.
 func parseTarget(cfg *loadgen.Config) (*target, error) {
-	u, err := url.Parse(cfg.URL)
+	u, err := url.Parse(cfg.TargetURL())
 	if err != nil {
 		return nil, err
 	}

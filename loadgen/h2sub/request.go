@@ -68,3 +68,13 @@ func connectionSpecific(lower string) bool {
 	}
 	return false
 }
+
+// WithPath returns a request like r with another Path, sharing r's header
+// fields (built once, here if not yet): a per-subscriber URL then costs
+// one small struct and its path.
+func (r *Request) WithPath(path string) *Request {
+	r.compile()
+	c := &Request{Method: r.Method, Path: path, Header: r.Header, Body: r.Body, fields: r.fields, host: r.host}
+	c.once.Do(func() {}) // compiled: the fields are r's
+	return c
+}

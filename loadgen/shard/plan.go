@@ -67,8 +67,10 @@ func (p Plan) Share(n int) int {
 // Apply turns cfg, which describes the whole run, into this shard's part
 // of it, and returns the shard's identity for its result. cfg's
 // Subscribers (or its stages' targets), ConnectRate and, in publisher
-// mode, PublishRate become this shard's share; everything else, durations
-// included, is left as is. The whole run must have at least one subscriber
+// mode, PublishRate become this shard's share, and its subscribers are
+// numbered as in the whole run (SubIndexBase Index, SubIndexStep Count) for
+// the URL template's {sub}; everything else, durations included, is left
+// as is. The whole run must have at least one subscriber
 // per shard.
 func (p Plan) Apply(cfg *loadgen.Config) (result.Shard, error) {
 	if err := p.Validate(); err != nil {
@@ -98,6 +100,8 @@ func (p Plan) Apply(cfg *loadgen.Config) (result.Shard, error) {
 		cfg.Subscribers = p.Share(total)
 	}
 	cfg.ConnectRate /= float64(p.Count)
+	// Subscriber j of this shard is subscriber Index + j×Count of the run.
+	cfg.SubIndexBase, cfg.SubIndexStep = p.Index, p.Count
 	if cfg.PublishURL != "" {
 		rate := cfg.PublishRate
 		if rate == 0 {
