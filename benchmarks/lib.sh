@@ -12,6 +12,7 @@
 #   rss_kib PID     the process's resident set, KiB
 #   cpu_ticks PID   its user + system CPU time, in clock ticks
 #   server_subscribers  the server's own count of open streams (the ground truth)
+#   wait_subscribers N TRIES  waits until the server holds N streams
 #
 # Everything stays on 127.0.0.1 and each process is stopped by its own PID.
 
@@ -65,4 +66,18 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; 
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-server_subscribers() { curl -sf "$BASE/stats" | sed -n 's/.*"subscribers":\([0-9]*\).*/\1/p'; }
+# server_subscribers: the first "subscribers" key of /stats, the server's
+# total (topic_stats holds one per topic after it).
+server_subscribers() { curl -sf "$BASE/stats" | grep -o '"subscribers":[0-9]*' | head -1 | cut -d: -f2; }
+
+# wait_subscribers N TRIES: poll the server every 0.2 s until it holds N
+# streams, at most TRIES times; say so on stderr when it does not.
+wait_subscribers() {
+	local t=0
+	while [ "$(server_subscribers)" != "$1" ]; do
+		sleep 0.2
+		t=$((t + 1))
+		[ "$t" -gt "$2" ] && { echo "only $(server_subscribers) of $1 connected" >&2; return 1; }
+	done
+	return 0
+}

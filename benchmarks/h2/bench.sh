@@ -33,11 +33,10 @@
 # which older notes set, means frames).
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ssebench-h2bench.XXXXXX")}
 PORT=${PORT:-29800}
-BASE=http://127.0.0.1:$PORT
+OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ssebench-h2bench.XXXXXX")}
+# shellcheck source=benchmarks/lib.sh
+. "$(dirname "$0")/../lib.sh"
 H2_ENGINE=${H2_ENGINE:-frames}
 case "$H2_ENGINE" in
 frames) ENGINE_NAME="frame-level HTTP/2 engine" ;;
@@ -47,46 +46,16 @@ stdlib) ENGINE_NAME="net/http HTTP/2 server" ;;
 	exit 2
 	;;
 esac
-SP=
-CP=
 
-ulimit -n "$(ulimit -Hn)"
-
-cleanup() {
-	[ -n "$CP" ] && kill "$CP" 2>/dev/null && wait "$CP" 2>/dev/null
-	[ -n "$SP" ] && kill "$SP" 2>/dev/null && wait "$SP" 2>/dev/null
-	return 0
-}
-trap cleanup EXIT
-
-build() {
-	[ -x "$OUT/ssebench" ] || (cd "$ROOT" && go build -o "$OUT/ssebench" ./cmd/ssebench)
+# build_all: ssebench and h2hold.
+build_all() {
+	build
 	[ -x "$OUT/h2hold" ] || (cd "$ROOT" && go build -o "$OUT/h2hold" ./benchmarks/h2/h2hold)
 }
 
-start_server() {
-	"$OUT/ssebench" serve --addr "127.0.0.1:$PORT" --heartbeat 0 --h2-engine "$H2_ENGINE" "$@" >"$OUT/serve.log" 2>&1 &
-	SP=$!
-	for _ in $(seq 100); do
-		curl -sf "$BASE/healthz" >/dev/null 2>&1 && return 0
-		kill -0 "$SP" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "server did not start:" >&2
-	cat "$OUT/serve.log" >&2
-	exit 1
-}
-
-stop_server() {
-	kill "$SP" 2>/dev/null && wait "$SP" 2>/dev/null || true
-	SP=
-}
-
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-
-# server_subs prints the server's open streams (the first "subscribers"
-# key of /stats; topic_stats has one per topic).
-server_subs() { curl -sf "$BASE/stats" | grep -o '"subscribers":[0-9]*' | head -1 | cut -d: -f2; }
+# start_h2_server FLAGS...: the reference server with no heartbeats, on
+# the HTTP/2 engine H2_ENGINE names.
+start_h2_server() { start_server --heartbeat 0 --h2-engine "$H2_ENGINE" "$@"; }
 
 # hold_rss N: hold N streams with h2hold, and print "client_KiB server_KiB"
 # sampled 5 s after every stream is open.
@@ -96,12 +65,7 @@ hold_rss() {
 	server0=$(rss_kib "$SP")
 	"$OUT/h2hold" -url "$BASE/events" -n "$n" -conns 8 -warm 0 -hold 12s >"$OUT/hold-$n.txt" 2>"$OUT/hold-$n.log" &
 	CP=$!
-	local t=0
-	while [ "$(server_subs)" != "$n" ]; do
-		sleep 0.2
-		t=$((t + 1))
-		[ $t -gt 600 ] && { echo "only $(server_subs) of $n connected" >&2; break; }
-	done
+	wait_subscribers "$n" 600 || true
 	sleep 5
 	echo "$(rss_kib "$CP") $(rss_kib "$SP")"
 	wait "$CP" || true
@@ -113,15 +77,10 @@ hold_rss() {
 # "client_KiB server_KiB" sampled 5 s after every stream is open.
 run_rss() {
 	local n=$1
-	"$OUT/ssebench" run --protocol h2c --connections 8 --subscribers "$n" --duration 12s --quiet \
+	"$BIN" run --protocol h2c --connections 8 --subscribers "$n" --duration 12s --quiet \
 		--out "$OUT/idle-run-$n.json" "$BASE/events" >"$OUT/idle-run-$n.txt" 2>&1 &
 	CP=$!
-	local t=0
-	while [ "$(server_subs)" != "$n" ]; do
-		sleep 0.2
-		t=$((t + 1))
-		[ $t -gt 600 ] && { echo "only $(server_subs) of $n connected" >&2; break; }
-	done
+	wait_subscribers "$n" 600 || true
 	sleep 5
 	echo "$(rss_kib "$CP") $(rss_kib "$SP")"
 	wait "$CP" || true
@@ -130,8 +89,8 @@ run_rss() {
 
 idle() {
 	local n=$1
-	build
-	start_server --rate 1
+	build_all
+	start_h2_server --rate 1
 	local small big rsmall rbig
 	small=$(hold_rss 200)
 	big=$(hold_rss "$n")
@@ -155,7 +114,7 @@ idle() {
 # cpu measures it.
 loadgen_cpu() {
 	local proto=$1
-	"$OUT/ssebench" run --protocol "$proto" --subscribers 1000 --duration 10s --quiet --out "$OUT/cpu-$proto.json" "$BASE/events" >"$OUT/cpu-$proto.txt" 2>&1 || true
+	"$BIN" run --protocol "$proto" --subscribers 1000 --duration 10s --quiet --out "$OUT/cpu-$proto.json" "$BASE/events" >"$OUT/cpu-$proto.txt" 2>&1 || true
 	python3 - "$OUT/cpu-$proto.json" "$proto" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -167,8 +126,8 @@ PY
 }
 
 cpu() {
-	build
-	start_server --rate 100 --payload 64
+	build_all
+	start_h2_server --rate 100 --payload 64
 	"$OUT/h2hold" -url "$BASE/events" -n 1000 -warm 2s -hold 10s >"$OUT/cpu-engine.txt" 2>"$OUT/cpu-engine.log"
 	awk '{
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -180,25 +139,17 @@ cpu() {
 	stop_server
 }
 
-# cpu_ticks PID: the process's user + system CPU time, in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
 # frames_written: the server's frames_written counter (events delivered).
 frames_written() { curl -sf "$BASE/stats" | grep -o '"frames_written":[0-9]*' | head -1 | cut -d: -f2; }
 
 # server_cpu: the server's CPU time per delivered event, over a 10 s window
 # once 1,000 h2c streams (8 connections) take 100 events/s each.
 server_cpu() {
-	build
-	start_server --rate 100 --payload 64
+	build_all
+	start_h2_server --rate 100 --payload 64
 	"$OUT/h2hold" -url "$BASE/events" -n 1000 -conns 8 -warm 0 -hold 20s >"$OUT/server-cpu.txt" 2>"$OUT/server-cpu.log" &
 	CP=$!
-	local t=0
-	while [ "$(server_subs)" != 1000 ]; do
-		sleep 0.2
-		t=$((t + 1))
-		[ $t -gt 150 ] && { echo "only $(server_subs) of 1000 connected" >&2; break; }
-	done
+	wait_subscribers 1000 150 || true
 	sleep 3
 	local c0 e0 c1 e1
 	c0=$(cpu_ticks "$SP")
@@ -238,24 +189,24 @@ server_cpu() {
 # are open to sample RSS, default 30).
 million() {
 	local n=$1
-	build
+	build_all
 	local topics=${TOPICS:-100} gens=() k
 	for ((k = 0; k < topics; k++)); do
 		gens+=(--generator "topic=t$k,rate=0.1,payload=64,pattern=poisson,seed=$((k + 1))")
 	done
-	start_server --rate 0 --max-topics "$((topics + 1))" "${gens[@]}" --max-streams "${MAX_STREAMS:-100000}" --max-subscribers "$((n + 1000))"
+	start_h2_server --rate 0 --max-topics "$((topics + 1))" "${gens[@]}" --max-streams "${MAX_STREAMS:-100000}" --max-subscribers "$((n + 1000))"
 	local s0 t0 t1
 	s0=$(rss_kib "$SP")
 	t0=$(date +%s.%N)
-	"$OUT/ssebench" run --protocol h2c --connections "${CONNS:-16}" --subscribers "$n" --duration "${DURATION:-60s}" \
+	"$BIN" run --protocol h2c --connections "${CONNS:-16}" --subscribers "$n" --duration "${DURATION:-60s}" \
 		--connect-timeout 120s --interval 5s --quiet --out "$OUT/million.json" "$BASE/events?topic=t{sub%$topics}" >"$OUT/million.txt" 2>"$OUT/million.log" &
 	CP=$!
 	local t=0
-	while [ "$(server_subs)" != "$n" ]; do
+	while [ "$(server_subscribers)" != "$n" ]; do
 		sleep 0.5
 		t=$((t + 1))
 		kill -0 "$CP" 2>/dev/null || break
-		[ $t -gt 1800 ] && { echo "only $(server_subs) of $n connected" >&2; break; }
+		[ $t -gt 1800 ] && { echo "only $(server_subscribers) of $n connected" >&2; break; }
 	done
 	t1=$(date +%s.%N)
 	sleep "${SAMPLE_AFTER:-30}" # into the steady state
