@@ -57,19 +57,23 @@ build_all() {
 # the HTTP/2 engine H2_ENGINE names.
 start_h2_server() { start_server --heartbeat 0 --h2-engine "$H2_ENGINE" "$@"; }
 
-# hold_rss N: hold N streams with h2hold, and print "client_KiB server_KiB"
-# sampled 5 s after every stream is open.
-hold_rss() {
-	local n=$1
-	local server0
-	server0=$(rss_kib "$SP")
-	"$OUT/h2hold" -url "$BASE/events" -n "$n" -conns 8 -warm 0 -hold 12s >"$OUT/hold-$n.txt" 2>"$OUT/hold-$n.log" &
-	CP=$!
-	wait_subscribers "$n" 600 || true
+# sample_rss N: once the client (CP) has its N streams open on the server,
+# wait 5 s, print "client_KiB server_KiB", and wait for the client to end.
+sample_rss() {
+	wait_subscribers "$1" 600 || true
 	sleep 5
 	echo "$(rss_kib "$CP") $(rss_kib "$SP")"
 	wait "$CP" || true
 	CP=
+}
+
+# hold_rss N: hold N streams with h2hold, and print "client_KiB server_KiB"
+# sampled 5 s after every stream is open.
+hold_rss() {
+	local n=$1
+	"$OUT/h2hold" -url "$BASE/events" -n "$n" -conns 8 -warm 0 -hold 12s >"$OUT/hold-$n.txt" 2>"$OUT/hold-$n.log" &
+	CP=$!
+	sample_rss "$n"
 }
 
 # run_rss N: hold N h2c subscribers with `ssebench run` (the load generator
@@ -80,11 +84,7 @@ run_rss() {
 	"$BIN" run --protocol h2c --connections 8 --subscribers "$n" --duration 12s --quiet \
 		--out "$OUT/idle-run-$n.json" "$BASE/events" >"$OUT/idle-run-$n.txt" 2>&1 &
 	CP=$!
-	wait_subscribers "$n" 600 || true
-	sleep 5
-	echo "$(rss_kib "$CP") $(rss_kib "$SP")"
-	wait "$CP" || true
-	CP=
+	sample_rss "$n"
 }
 
 idle() {
